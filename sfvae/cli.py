@@ -1,0 +1,50 @@
+"""Command-line interface: a thin layer over the Python API.
+
+Each stage owns its subcommands in ``sfvae/<stage>/cli.py`` (or ``sfvae/<module>_cli.py``)
+through a ``register(subparsers)`` function; this module only assembles them and maps
+:class:`~sfvae.errors.SfvaeError` to a one-line message and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from . import __version__
+from .errors import SfvaeError
+
+# Modules that contribute subcommands, in the order they appear in --help.
+COMMAND_MODULES = [
+    "sfvae.synth.cli",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sfvae",
+        description="Learn and control the source-filter structure of speech in a VAE.",
+    )
+    parser.add_argument("--version", action="version", version=f"sfvae {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result = args.func(args)
+    except SfvaeError as exc:
+        print(f"sfvae: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("sfvae: interrupted", file=sys.stderr)
+        return 130
+    return int(result or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

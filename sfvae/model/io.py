@@ -1,0 +1,97 @@
+"""Model files: config + format version + weights in one torch file, loaded weights_only.
+
+Layout of a model file (a plain dict, so ``torch.load(weights_only=True)`` reads it)::
+
+    {"format": "sfvae-model", "version": 1, "config": {...VAEConfig...},
+     "state_dict": {...}, "metadata": {...}}
+
+:func:`load_model` also accepts a bare state dict with the released layer names (the
+reference WSJ0 weights); its config is read off the tensor shapes.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import zipfile
+from importlib import resources
+from pathlib import Path
+
+import torch
+
+from ..errors import InputError
+from ..fileio import atomic_path
+from .vae import VAE, VAEConfig
+
+FORMAT = "sfvae-model"
+VERSION = 1
+_LAYERS = ("fc1", "fc2", "fc31", "fc32", "fc4", "fc5", "fc6")
+
+
+def default_model_path() -> Path:
+    """The model shipped inside the package (sfvae/data/default_model.pt)."""
+    return Path(str(resources.files("sfvae") / "data" / "default_model.pt"))
+
+
+def save_model(path: str | os.PathLike, model: VAE, metadata: dict | None = None) -> Path:
+    """Write ``model`` with its config, format version and metadata, atomically."""
+    payload = {
+        "format": FORMAT,
+        "version": VERSION,
+        "config": model.config.to_dict(),
+        "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+        "metadata": dict(metadata or {}),
+    }
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+    return Path(path)
+
+
+def _config_from_state_dict(state: dict) -> VAEConfig:
+    return VAEConfig(
+        n_bins=state["fc1.weight"].shape[1],
+        hidden1=state["fc1.weight"].shape[0],
+        hidden2=state["fc2.weight"].shape[0],
+        latent_dim=state["fc31.weight"].shape[0],
+    )
+
+
+def read_model_file(path: str | os.PathLike) -> dict:
+    """Read and validate a model file; returns the payload dict (config, state_dict, metadata)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "no such model file")
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except (RuntimeError, pickle.UnpicklingError, zipfile.BadZipFile, EOFError, ValueError,
+            OSError) as exc:
+        first = str(exc).strip().split("\n")[0][:120]
+        raise InputError(path, f"not a readable model file (truncated or foreign: {first})") from None
+    if isinstance(obj, dict) and obj.get("format") == FORMAT:
+        if obj.get("version", 0) > VERSION:
+            raise InputError(path, f"model format version {obj['version']} is newer than this "
+                                   f"sfvae understands ({VERSION}); upgrade sfvae")
+        state, config = obj["state_dict"], VAEConfig.from_dict(obj["config"])
+        metadata = obj.get("metadata", {})
+    elif isinstance(obj, dict) and all(f"{n}.weight" in obj for n in _LAYERS):
+        state, config, metadata = obj, _config_from_state_dict(obj), {"source": "bare state dict"}
+    else:
+        raise InputError(path, "not an sfvae model file (no sfvae header and not a state dict "
+                               "with the released layer names fc1..fc6)")
+    return {"config": config, "state_dict": state, "metadata": metadata}
+
+
+def load_model(path: str | os.PathLike | None = None) -> VAE:
+    """Load a model file (sfvae format or released state dict); None -> the shipped default."""
+    path = default_model_path() if path is None else Path(path)
+    if not path.exists() and path == default_model_path():
+        raise InputError(path, "the default model is not installed with this copy of sfvae")
+    payload = read_model_file(path)
+    model = VAE(payload["config"])
+    try:
+        model.load_state_dict(payload["state_dict"])
+    except RuntimeError as exc:
+        raise InputError(path, f"weights do not fit the stored config ({str(exc)[:120]})") from None
+    model.metadata = payload["metadata"]
+    model.eval()
+    return model
