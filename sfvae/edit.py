@@ -1,0 +1,119 @@
+"""Speech editing behind one interface: ``edit(audio, EditRequest(...), method=...)``.
+
+A method is a function ``edit_audio(audio, request, **options) -> audio`` in its own
+module, named in :data:`METHODS` and imported on first use. Every method receives 16 kHz
+mono float32 audio and returns audio of the same length. A method that cannot honour a
+part of the request (PSOLA and a formant target) raises :class:`ArgumentError`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+import numpy as np
+
+from . import audio as audio_io
+from .errors import ArgumentError
+
+# A target: a constant in Hz, a (start, end) linear ramp over the file, or one value per frame.
+Target = Union[float, tuple[float, float], np.ndarray, None]
+
+FACTORS = ("f0", "f1", "f2", "f3")
+
+METHODS: dict[str, str] = {
+    "sfvae": "sfvae.control.editor",
+    "psola": "sfvae.baselines.psola",
+    "world": "sfvae.baselines.world",
+    "vae-baseline": "sfvae.baselines.latent_translation",
+}
+
+
+@dataclass
+class EditRequest:
+    """What to change. Unset factors are left as they are."""
+
+    f0: Target = None
+    f1: Target = None
+    f2: Target = None
+    f3: Target = None
+    f0_scale: float | None = None  # multiply the input's own (measured) f0 contour
+    whisper: bool = False
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.f0 is not None and self.f0_scale is not None:
+            raise ArgumentError("--f0 and --f0-scale cannot be combined")
+        if self.whisper and (self.f0 is not None or self.f0_scale is not None):
+            raise ArgumentError("--whisper removes f0: it cannot be combined with --f0/--f0-scale")
+        if self.f0_scale is not None and not (np.isfinite(self.f0_scale) and self.f0_scale > 0):
+            raise ArgumentError(f"--f0-scale must be a positive number, got {self.f0_scale}")
+        for name in FACTORS:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            arr = np.atleast_1d(np.asarray(value, dtype=float))
+            if arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+                raise ArgumentError(f"--{name} must be positive finite frequencies in Hz, got {value}")
+
+    def targets(self) -> dict[str, Target]:
+        """The factors that are set, by name."""
+        return {n: getattr(self, n) for n in FACTORS if getattr(self, n) is not None}
+
+    def is_empty(self) -> bool:
+        return not self.targets() and self.f0_scale is None and not self.whisper
+
+
+def target_per_frame(target: Target, n_frames: int) -> np.ndarray:
+    """Expand a target to one value per frame: constant, (start, end) ramp, or resampled array."""
+    if isinstance(target, tuple):
+        start, end = target
+        return np.linspace(float(start), float(end), n_frames)
+    arr = np.atleast_1d(np.asarray(target, dtype=float))
+    if arr.size == 1:
+        return np.full(n_frames, float(arr[0]))
+    if arr.size == n_frames:
+        return arr
+    # A trajectory of another length is stretched over the file.
+    return np.interp(np.linspace(0, 1, n_frames), np.linspace(0, 1, arr.size), arr)
+
+
+def parse_target(text: str, name: str) -> Target:
+    """Parse a CLI value: ``120`` (constant) or ``120:180`` (ramp from start to end)."""
+    try:
+        if ":" in text:
+            start, end = text.split(":")
+            return (float(start), float(end))
+        return float(text)
+    except ValueError:
+        raise ArgumentError(f"--{name}: expected HZ or START:END in Hz, got {text!r}") from None
+
+
+def get_method(name: str):
+    """The ``edit_audio`` function of a method, imported on first use."""
+    if name not in METHODS:
+        raise ArgumentError(f"unknown method {name!r}; choose one of {', '.join(METHODS)}")
+    try:
+        module = importlib.import_module(METHODS[name])
+    except ModuleNotFoundError as exc:
+        raise ArgumentError(f"method {name!r} is not available in this build ({exc})") from None
+    return module.edit_audio
+
+
+def edit(audio: np.ndarray, request: EditRequest, method: str = "sfvae", **options) -> np.ndarray:
+    """Edit a 16 kHz mono waveform. Options are passed to the method (model, phase, ...)."""
+    audio = audio_io.check_audio(audio)
+    if request.is_empty():
+        raise ArgumentError("nothing to edit: give --f0, --f0-scale, --f1, --f2, --f3 or --whisper")
+    return get_method(method)(audio, request, **options)
+
+
+def edit_file(in_path: str | os.PathLike, out_path: str | os.PathLike, request: EditRequest,
+              method: str = "sfvae", **options) -> Path:
+    """Read ``in_path``, edit it, write ``out_path`` atomically (nothing written on error)."""
+    x = audio_io.load(in_path)
+    y = edit(x, request, method=method, **options)
+    return audio_io.save(out_path, y)
