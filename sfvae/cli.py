@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import sys
 
 from . import __version__
@@ -16,8 +17,16 @@ from .errors import SfvaeError
 
 # Modules that contribute subcommands, in the order they appear in --help.
 COMMAND_MODULES = [
+    "sfvae.audio_cli",
     "sfvae.synth.cli",
 ]
+
+
+def _present(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # its parent package is absent
+        return False
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,7 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sfvae {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+        # A stage not present in this build is left out; errors inside a present one raise.
+        if _present(name):
+            importlib.import_module(name).register(sub)
     return parser
 
 
