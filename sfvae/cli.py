@@ -19,6 +19,9 @@ from .errors import SfvaeError
 COMMAND_MODULES = [
     "sfvae.audio_cli",
     "sfvae.synth.cli",
+    "sfvae.corpus.cli",
+    "sfvae.model.cli",
+    "sfvae.control.cli",
 ]
 
 
