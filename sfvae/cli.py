@@ -17,6 +17,7 @@ from .errors import SfvaeError
 
 # Modules that contribute subcommands, in the order they appear in --help.
 COMMAND_MODULES = [
+    "sfvae.demo",
     "sfvae.audio_cli",
     "sfvae.synth.cli",
     "sfvae.corpus.cli",
