@@ -1,0 +1,7 @@
+"""Embedded multi-voice speech corpus rendered with espeak-ng and MBROLA voices."""
+
+from .build import MANIFEST_NAME, build_corpus, manifest_hash, read_manifest
+from .voices import MissingToolError, Voice, available_voices
+
+__all__ = ["build_corpus", "available_voices", "manifest_hash", "read_manifest", "Voice",
+           "MissingToolError", "MANIFEST_NAME"]
