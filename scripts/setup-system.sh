@@ -3,23 +3,25 @@
 # MBROLA and its voices live in Debian's contrib/non-free components: add them.
 set -euo pipefail
 
-# Voices rendered by `sfvae corpus build` (sfvae/corpus/voices.py lists the same set).
+# Voices rendered by `sfvae corpus build`: the same set as MBROLA_VOICES in
+# sfvae/corpus/voices.py (49 voices, 17 female, 21 languages).
 PACKAGES=(espeak-ng mbrola
-  mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1
-  mbrola-de1 mbrola-de2 mbrola-de3 mbrola-de4 mbrola-de5 mbrola-de6 mbrola-de7
+  mbrola-af1 mbrola-br1 mbrola-br2 mbrola-br3 mbrola-br4 mbrola-ca1 mbrola-ca2
+  mbrola-cr1 mbrola-cz2
+  mbrola-de1 mbrola-de2 mbrola-de3 mbrola-de4 mbrola-de5 mbrola-de6 mbrola-de7 mbrola-de8
+  mbrola-ee1 mbrola-en1
   mbrola-fr1 mbrola-fr2 mbrola-fr3 mbrola-fr4 mbrola-fr5 mbrola-fr6 mbrola-fr7
-  mbrola-es1 mbrola-es2 mbrola-es3 mbrola-es4
-  mbrola-it3 mbrola-it4 mbrola-nl2 mbrola-nl3
-  mbrola-pt1 mbrola-br1 mbrola-br3 mbrola-br4
-  mbrola-pl1 mbrola-cz2 mbrola-hu1 mbrola-ro1 mbrola-sw1 mbrola-sw2
-  mbrola-gr1 mbrola-gr2 mbrola-tr1 mbrola-tr2 mbrola-ee1 mbrola-hr1
-  mbrola-ca1 mbrola-ca2 mbrola-id1 mbrola-ir1 mbrola-lt1 mbrola-lt2
-  mbrola-mx2 mbrola-vz1 mbrola-cr1 mbrola-af1 mbrola-is1 mbrola-ma1
+  mbrola-gr1 mbrola-gr2 mbrola-hu1 mbrola-ic1 mbrola-id1 mbrola-it3 mbrola-it4 mbrola-la1
+  mbrola-lt1 mbrola-lt2 mbrola-ma1 mbrola-nl2 mbrola-nl3 mbrola-pl1 mbrola-pt1 mbrola-ro1
+  mbrola-sw1 mbrola-sw2 mbrola-tr1 mbrola-tr2 mbrola-us1 mbrola-us2 mbrola-us3
 )
 
+# One dpkg-query for all packages: fast when everything is installed.
+installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${PACKAGES[@]}" 2>/dev/null \
+  | awk '$NF == "installed" {print $1}' || true)
 missing=()
 for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  grep -qx "$p" <<<"$installed" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
