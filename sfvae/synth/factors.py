@@ -1,0 +1,411 @@
+"""Labeled "one factor varies" datasets D_0..D_3 (f0, f1, f2, f3), METHOD section 2.
+
+Each dataset sweeps one factor over a grid (the released grids by default) in every one of
+several fixed contexts: a context fixes the speaker-like voice (male or female: f0, the
+formants not being swept, source settings) and, for D_f0, the vowel. Within a context only
+the swept factor changes, so every file differs from its neighbours in one factor.
+
+Array API: :func:`factor_dataset` returns audio + labels in memory (the "learn" stage
+calls this). Folder API: :func:`write_factor_datasets` writes ``<factor>/*.wav`` and one
+``manifest.csv`` (written last, atomically); :func:`load_factor_dataset` reads them back.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from ..conventions import SAMPLE_RATE
+from ..errors import ArgumentError, InputError
+from ..fileio import write_text
+from .soundgen import N_FORMANTS, Voice, synthesize
+
+__all__ = [
+    "FACTORS", "DEFAULT_GRIDS", "DEFAULT_DURATION", "Speaker", "Context", "MALE", "FEMALE",
+    "SPEAKERS", "FactorDataset", "grid_values", "parse_grid", "default_contexts",
+    "factor_dataset", "write_factor_datasets", "load_factor_dataset", "MANIFEST",
+    "MANIFEST_COLUMNS",
+]
+
+FACTORS = ("f0", "f1", "f2", "f3")
+# Released grids (start, stop, step), stop included: 201, 401, 181 and 241 values.
+DEFAULT_GRIDS: dict[str, tuple[float, float, float]] = {
+    "f0": (100.0, 300.0, 1.0),
+    "f1": (200.0, 1000.0, 2.0),
+    "f2": (1000.0, 2800.0, 10.0),
+    "f3": (2000.0, 3200.0, 5.0),
+}
+# Long enough for the method's stable segment (samples 3000-6000) and Praat's analysis.
+DEFAULT_DURATION = 0.5
+MANIFEST = "manifest.csv"
+# Neighbouring formants stay at least this ratio away from every grid value.
+FORMANT_SPACING = 1.08
+_VALUE_FIELDS = ("f0", "f1", "f2", "f3", "f4", "f5")
+_VOICE_FIELDS = tuple(Voice.__dataclass_fields__)
+MANIFEST_COLUMNS = (
+    ("file", "factor", "value", "context", "speaker") + _VALUE_FIELDS
+    + ("duration", "sample_rate") + _VOICE_FIELDS + ("seed", "file_seed")
+)
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A speaker-like voice: f0 and neutral formants f1..f5, and source settings.
+
+    ``formant_scale`` scales the (male-referenced) released context formants, as a shorter
+    vocal tract raises all formants together.
+    """
+
+    name: str
+    f0: float
+    formants: tuple[float, float, float, float, float]
+    formant_scale: float = 1.0
+    voice: Voice = field(default_factory=Voice)
+
+
+# Neutral vowels of uniform tubes: 17.5 cm (male) and 16 cm (female, formants x 1.1; a
+# larger scale puts the female f5 so close to Praat's 5500 Hz ceiling that Burg invents a
+# formant between F1 and F2). Rolloff -12 dB/octave rather than Soundgen's -9: with the +6
+# dB/octave lip radiation it gives the -6 dB/octave speech spectrum that Praat's
+# pre-emphasis assumes; at -9 Praat over-estimates F1 by 5-20 % (benchmarks/README.md).
+MALE = Speaker("male", 115.0, (500.0, 1500.0, 2500.0, 3500.0, 4500.0), 1.0,
+               Voice(rolloff=-12.0))
+FEMALE = Speaker("female", 210.0, (550.0, 1650.0, 2750.0, 3850.0, 4950.0), 1.1,
+                 Voice(rolloff=-12.0))
+SPEAKERS = (MALE, FEMALE)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Fixed values of the factors that do not vary: f0 and f1..f5 (Hz), plus the voice."""
+
+    name: str
+    speaker: str
+    values: Mapping[str, float]
+    voice: Voice
+
+    def with_value(self, factor: str, value: float) -> dict[str, float]:
+        out = dict(self.values)
+        out[factor] = float(value)
+        return out
+
+
+@dataclass
+class FactorDataset:
+    """One dataset D_i: ``audio`` [N, samples] float32, ``values`` [N] (the swept factor),
+    ``labels``: one dict per file (factor, value, context, f0..f5, voice settings, seeds)."""
+
+    factor: str
+    audio: np.ndarray
+    values: np.ndarray
+    labels: list[dict]
+    sample_rate: int = SAMPLE_RATE
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def column(self, name: str) -> np.ndarray:
+        """One label column as an array (e.g. 'context', 'f1')."""
+        return np.asarray([row[name] for row in self.labels])
+
+
+def grid_values(start: float, stop: float, step: float) -> np.ndarray:
+    """start, start + step, ... up to stop included (within rounding)."""
+    if not all(np.isfinite([start, stop, step])):
+        raise ArgumentError(f"grid {start}:{stop}:{step} has non-finite values")
+    if step <= 0:
+        raise ArgumentError(f"grid step must be positive; got {step:g}")
+    if stop < start:
+        raise ArgumentError(f"grid end {stop:g} is below its start {start:g}")
+    n = int(np.floor((stop - start) / step + 1e-9)) + 1
+    return np.round(start + step * np.arange(n), 9)
+
+
+def parse_grid(text: str) -> np.ndarray:
+    """'START:STOP:STEP' (stop included), 'START:STOP' (step 1) or 'a,b,c' (explicit)."""
+    text = text.strip()
+    try:
+        if ":" in text:
+            parts = [float(p) for p in text.split(":")]
+            if len(parts) == 2:
+                parts.append(1.0)
+            if len(parts) != 3:
+                raise ValueError
+            return grid_values(*parts)
+        values = np.array([float(p) for p in text.split(",") if p.strip()], dtype=np.float64)
+    except ValueError:
+        raise ArgumentError(f"cannot parse grid {text!r}: expected START:STOP:STEP or a,b,c") from None
+    if values.size == 0 or not np.all(np.isfinite(values)):
+        raise ArgumentError(f"grid {text!r} has no finite values")
+    return values
+
+
+def _released_contexts(factor: str) -> list[tuple[str, dict[str, float]]]:
+    """Male-referenced fixed formants of each released dataset (METHOD section 2)."""
+    if factor == "f0":
+        return [("a", {"f1": 400.0, "f2": 2000.0}), ("b", {"f1": 600.0, "f2": 1500.0})]
+    if factor == "f1":
+        return [("", {"f2": 1600.0})]
+    if factor == "f2":
+        return [("", {"f1": 800.0})]
+    if factor == "f3":
+        return [("", {})]
+    raise ArgumentError(f"unknown factor {factor!r}; expected one of {', '.join(FACTORS)}")
+
+
+def default_contexts(factor: str, grid: np.ndarray | None = None,
+                     speakers: Sequence[Speaker] = SPEAKERS) -> list[Context]:
+    """Contexts of one dataset: each released context for each speaker.
+
+    Formants next to the swept one are moved, once for the whole dataset, so that they stay
+    ``FORMANT_SPACING`` away from every grid value (e.g. the male f3 rises from 2500 to
+    3024 Hz for the f2 sweep up to 2800 Hz).
+    """
+    grid = _default_grid(factor) if grid is None else np.asarray(grid, dtype=np.float64)
+    out = []
+    for spk in speakers:
+        for suffix, fixed in _released_contexts(factor):
+            values = {"f0": spk.f0}
+            values.update({f"f{i + 1}": f for i, f in enumerate(spk.formants)})
+            values.update({k: v * spk.formant_scale for k, v in fixed.items()})
+            if factor != "f0":
+                values = _make_room(values, factor, float(grid.min()), float(grid.max()))
+            name = spk.name + (f"-{suffix}" if suffix else "")
+            out.append(Context(name, spk.name, values, spk.voice))
+    return out
+
+
+def _make_room(values: dict[str, float], factor: str, lo: float, hi: float) -> dict[str, float]:
+    values = dict(values)
+    k = int(factor[1:])
+    below = lo / FORMANT_SPACING
+    for i in range(k - 1, 0, -1):
+        values[f"f{i}"] = min(values[f"f{i}"], below)
+        below = values[f"f{i}"] / FORMANT_SPACING
+    above = hi * FORMANT_SPACING
+    for i in range(k + 1, N_FORMANTS + 1):
+        values[f"f{i}"] = max(values[f"f{i}"], above)
+        above = values[f"f{i}"] * FORMANT_SPACING
+    return {key: round(v, 3) for key, v in values.items()}
+
+
+def _default_grid(factor: str) -> np.ndarray:
+    if factor not in DEFAULT_GRIDS:
+        raise ArgumentError(f"unknown factor {factor!r}; expected one of {', '.join(FACTORS)}")
+    return grid_values(*DEFAULT_GRIDS[factor])
+
+
+def _file_seed(seed: int, factor: str, context_index: int, value_index: int) -> int:
+    ss = np.random.SeedSequence([seed, FACTORS.index(factor), context_index, value_index])
+    return int(ss.generate_state(1)[0])
+
+
+def _plan(factor: str, grid: np.ndarray | None, contexts: Sequence[Context] | None, seed: int,
+          duration: float, sample_rate: int) -> list[dict]:
+    """One label row per file, in a fixed order (context-major, then grid order)."""
+    if factor not in FACTORS:
+        raise ArgumentError(f"unknown factor {factor!r}; expected one of {', '.join(FACTORS)}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ArgumentError(f"seed must be a non-negative integer; got {seed!r}")
+    grid = _default_grid(factor) if grid is None else np.asarray(grid, dtype=np.float64).reshape(-1)
+    if grid.size == 0:
+        raise ArgumentError(f"the {factor} grid is empty")
+    if contexts is None:
+        contexts = default_contexts(factor, grid)
+    rows = []
+    for ci, ctx in enumerate(contexts):
+        for vi, value in enumerate(grid):
+            values = ctx.with_value(factor, float(value))
+            rows.append({
+                "file": f"{factor}/{ctx.name}_{factor}-{_fmt(value)}.wav",
+                "factor": factor, "value": float(value), "context": ctx.name,
+                "speaker": ctx.speaker,
+                **{k: float(values[k]) for k in _VALUE_FIELDS},
+                "duration": float(duration), "sample_rate": int(sample_rate),
+                **ctx.voice.as_dict(),
+                "seed": int(seed), "file_seed": _file_seed(int(seed), factor, ci, vi),
+            })
+    return rows
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def _render(row: Mapping) -> np.ndarray:
+    """Synthesise the file one label row describes (pure function of the row)."""
+    voice = Voice(**{k: float(row[k]) for k in _VOICE_FIELDS})
+    formants = [float(row[f"f{i}"]) for i in range(1, N_FORMANTS + 1)]
+    return synthesize(float(row["f0"]), formants, float(row["duration"]),
+                      sample_rate=int(row["sample_rate"]), voice=voice,
+                      seed=int(row["file_seed"]))
+
+
+def _render_many(rows: list[dict]) -> np.ndarray:
+    return np.stack([_render(r) for r in rows])
+
+
+def _write_many(args: tuple[str, list[dict]]) -> int:
+    import soundfile as sf
+
+    root, rows = args
+    for row in rows:
+        path = os.path.join(root, row["file"])
+        sf.write(path, _render(row), int(row["sample_rate"]), subtype="PCM_16", format="WAV")
+    return len(rows)
+
+
+def _chunks(rows: list[dict], n: int) -> list[list[dict]]:
+    size = max(1, -(-len(rows) // n))
+    return [rows[i:i + size] for i in range(0, len(rows), size)]
+
+
+def _pool(jobs: int) -> ProcessPoolExecutor:
+    import multiprocessing
+
+    # 'fork' needs no importable __main__ (stdin, notebooks); workers only use numpy.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+
+
+def _check_jobs(jobs: int | None) -> int:
+    if jobs is None:
+        return 1  # one process writes all four default datasets in seconds
+    if isinstance(jobs, bool) or not isinstance(jobs, (int, np.integer)) or jobs < 1:
+        raise ArgumentError(f"jobs must be a positive integer; got {jobs!r}")
+    return int(jobs)
+
+
+def factor_dataset(factor: str, grid: Sequence[float] | np.ndarray | None = None,
+                   contexts: Sequence[Context] | None = None, seed: int = 0,
+                   duration: float = DEFAULT_DURATION, sample_rate: int = SAMPLE_RATE,
+                   jobs: int = 1) -> FactorDataset:
+    """Synthesise dataset D_<factor> in memory: every grid value in every context.
+
+    grid: values of the swept factor (default: the released grid); contexts: fixed values
+    of the other factors (default: :func:`default_contexts`). Deterministic for a seed.
+    """
+    rows = _plan(factor, None if grid is None else np.asarray(grid, dtype=np.float64),
+                 contexts, seed, duration, sample_rate)
+    jobs = _check_jobs(jobs)
+    if jobs == 1 or len(rows) < 64:
+        audio = _render_many(rows)
+    else:
+        with _pool(jobs) as pool:
+            audio = np.concatenate(list(pool.map(_render_many, _chunks(rows, 4 * jobs))))
+    return FactorDataset(factor, audio, np.array([r["value"] for r in rows]), rows, sample_rate)
+
+
+def write_factor_datasets(out_dir: str | os.PathLike, factors: Iterable[str] = FACTORS,
+                          grids: Mapping[str, Sequence[float] | np.ndarray] | None = None,
+                          seed: int = 0, duration: float = DEFAULT_DURATION,
+                          sample_rate: int = SAMPLE_RATE, jobs: int | None = None) -> Path:
+    """Write ``out_dir/<factor>/*.wav`` and ``out_dir/manifest.csv``; returns the manifest path.
+
+    Files are rendered into a hidden temporary folder inside ``out_dir``, each dataset
+    folder then replaces any previous one by rename, and the manifest comes last (atomic),
+    so a crash leaves no half-written dataset under the manifest's name.
+    """
+    factors = list(dict.fromkeys(factors))
+    if not factors:
+        raise ArgumentError("no factors to write")
+    grids = dict(grids or {})
+    unknown = [f for f in list(factors) + list(grids) if f not in FACTORS]
+    if unknown:
+        raise ArgumentError(f"unknown factor {unknown[0]!r}; expected one of {', '.join(FACTORS)}")
+    jobs = _check_jobs(jobs)
+    rows = []
+    for factor in factors:
+        grid = grids.get(factor)
+        rows += _plan(factor, None if grid is None else np.asarray(grid, dtype=np.float64),
+                      None, seed, duration, sample_rate)
+
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(out_dir, "exists and is not a directory")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".synth-", dir=out_dir))
+    try:
+        for factor in factors:
+            (staging / factor).mkdir()
+        if jobs == 1:
+            _write_many((str(staging), rows))
+        else:
+            with _pool(jobs) as pool:
+                list(pool.map(_write_many, [(str(staging), c) for c in _chunks(rows, 4 * jobs)]))
+        for factor in factors:
+            target = out_dir / factor
+            if target.exists():
+                trash = Path(tempfile.mkdtemp(prefix=f".old-{factor}-", dir=out_dir))
+                os.replace(target, trash / factor)
+                shutil.rmtree(trash)
+            os.replace(staging / factor, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+    manifest = out_dir / MANIFEST
+    write_text(manifest, _to_csv(rows))
+    return manifest
+
+
+def _to_csv(rows: list[dict]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(MANIFEST_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: (repr(v) if isinstance(v, float) else v) for k, v in row.items()})
+    return buf.getvalue()
+
+
+def read_manifest(path: str | os.PathLike) -> list[dict]:
+    """Rows of a manifest.csv with numbers parsed back."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / MANIFEST
+    if not path.exists():
+        raise InputError(path, "no such manifest (run `sfvae synth factors` first)")
+    ints = {"sample_rate", "seed", "file_seed"}
+    text = {"file", "factor", "context", "speaker"}
+    rows = []
+    with open(path, newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in MANIFEST_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InputError(path, f"not a factor manifest (missing column {missing[0]!r})")
+        for row in reader:
+            rows.append({k: (v if k in text else int(v) if k in ints else float(v))
+                         for k, v in row.items()})
+    return rows
+
+
+def load_factor_dataset(directory: str | os.PathLike, factor: str) -> FactorDataset:
+    """Read dataset D_<factor> written by :func:`write_factor_datasets`."""
+    import soundfile as sf
+
+    directory = Path(directory)
+    rows = [r for r in read_manifest(directory) if r["factor"] == factor]
+    if not rows:
+        raise InputError(directory / MANIFEST, f"has no files for factor {factor!r}")
+    audio = []
+    for row in rows:
+        path = directory / row["file"]
+        if not path.exists():
+            raise InputError(path, "listed in the manifest but missing")
+        data, rate = sf.read(str(path), dtype="float32")
+        if rate != row["sample_rate"]:
+            raise InputError(path, f"sample rate {rate} Hz, manifest says {row['sample_rate']}")
+        audio.append(data)
+    lengths = {a.size for a in audio}
+    stacked = np.stack(audio) if len(lengths) == 1 else np.array(audio, dtype=object)
+    return FactorDataset(factor, stacked, np.array([r["value"] for r in rows]), rows,
+                         int(rows[0]["sample_rate"]))
