@@ -1,0 +1,107 @@
+"""`sfvae learn`, `sfvae edit` and `sfvae estimate`: thin wrappers over sfvae.control / sfvae.edit."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import warnings
+
+from ..edit import METHODS, EditRequest, edit_file, parse_target
+from ..errors import ArgumentError
+
+
+def _print_warnings(caught) -> None:
+    for w in caught:
+        print(f"sfvae: warning: {w.message}", file=sys.stderr)
+
+
+def _learn(args: argparse.Namespace) -> int:
+    from .learn import learn
+
+    n_axes = None
+    if args.axes:
+        try:
+            n_axes = [int(a) for a in args.axes.split(",")]
+        except ValueError:
+            raise ArgumentError(f"--axes: expected comma-separated integers, got {args.axes!r}") from None
+    control = learn(args.model, factors=args.factors, threshold=args.threshold, n_axes=n_axes,
+                    seed=args.seed, jobs=args.jobs, command="sfvae " + shlex.join(sys.argv[1:]))
+    control.save(args.output)
+    for name, fc in control.factors.items():
+        lo, hi = fc.regression.y_range
+        kept = fc.subspace.variance_ratio[:fc.subspace.n_axes].sum()
+        print(f"{name}: {fc.subspace.n_axes} axes ({100 * kept:.1f} % of variance), "
+              f"{fc.regression.n_segments} segments, {lo:g}-{hi:g} Hz")
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _edit(args: argparse.Namespace) -> int:
+    if args.method not in METHODS:
+        raise ArgumentError(f"unknown method {args.method!r}; choose one of {', '.join(METHODS)}")
+    targets = {n: parse_target(getattr(args, n), n) for n in ("f0", "f1", "f2", "f3")
+               if getattr(args, n) is not None}
+    request = EditRequest(**targets, f0_scale=args.f0_scale, whisper=args.whisper)
+    options = {}
+    for key in ("model", "control", "phase"):
+        if getattr(args, key) is not None:
+            options[key] = getattr(args, key)
+    if args.phase is not None:
+        from .. import phase as phase_mod
+
+        if args.phase not in phase_mod.METHODS:
+            raise ArgumentError(f"unknown phase reconstruction method {args.phase!r}; "
+                                f"choose one of {', '.join(phase_mod.METHODS)}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        edit_file(args.input, args.output, request, method=args.method, **options)
+    _print_warnings(caught)
+    return 0
+
+
+def _estimate(args: argparse.Namespace) -> int:
+    from .estimate import estimate_file, to_csv, write_csv
+
+    table = estimate_file(args.input, model=args.model, control=args.control)
+    if args.csv:
+        write_csv(args.csv, table)
+    else:
+        sys.stdout.write(to_csv(table))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("learn", help="learn the latent subspaces and regressions of f0, f1-f3")
+    p.add_argument("--model", help="model file (default: the shipped model)")
+    p.add_argument("--factors", metavar="DIR",
+                   help="factor datasets written by `sfvae synth` (default: generate them)")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--threshold", type=float, default=0.8,
+                       help="variance each subspace retains, choosing its number of axes (0.8)")
+    group.add_argument("--axes", metavar="M0,M1,M2,M3", help="fixed numbers of axes per factor")
+    p.add_argument("--seed", type=int, default=0, help="seed of the generated datasets")
+    p.add_argument("--jobs", type=int, default=1, help="processes synthesising the datasets")
+    p.add_argument("-o", "--output", required=True, metavar="CONTROL", help="control file (.npz)")
+    p.set_defaults(func=_learn)
+
+    p = sub.add_parser("edit", help="set f0 and/or formants of a recording, or whisper it")
+    p.add_argument("input", metavar="IN")
+    p.add_argument("-o", "--output", required=True, metavar="OUT")
+    p.add_argument("--f0", metavar="HZ|START:END", help="f0 in Hz, or a linear ramp")
+    p.add_argument("--f0-scale", type=float, metavar="R", help="multiply the input's own f0")
+    for n in ("f1", "f2", "f3"):
+        p.add_argument(f"--{n}", metavar="HZ|START:END", help=f"{n.upper()} in Hz, or a linear ramp")
+    p.add_argument("--whisper", action="store_true", help="remove the f0 subspace")
+    p.add_argument("--model", help="model file (default: the shipped model)")
+    p.add_argument("--control", help="control file of that model (default: the shipped one)")
+    p.add_argument("--method", default="sfvae", help=f"editing method: {', '.join(METHODS)}")
+    p.add_argument("--phase", help="phase reconstruction (sfvae method): see sfvae.phase.METHODS")
+    p.set_defaults(func=_edit)
+
+    p = sub.add_parser("estimate", help="f0 and f1-f3 per frame read off the latent space")
+    p.add_argument("input", metavar="IN")
+    p.add_argument("--csv", metavar="OUT", help="write the CSV here (default: print it)")
+    p.add_argument("--model", help="model file (default: the shipped model)")
+    p.add_argument("--control", help="control file of that model (default: the shipped one)")
+    p.set_defaults(func=_estimate)

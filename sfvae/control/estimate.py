@@ -1,0 +1,46 @@
+"""Estimation (the paper's future work): f0 and f1-f3 per frame read off the latent space.
+
+For each frame: posterior mean z, projection p_i = U_i^T (z - m_i), and y_i = the value in
+the learned range whose g_i(y) is nearest to p_i. The values are defined on every frame
+(no voicing decision) and lie within the learned ranges.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .. import audio as audio_io
+from ..conventions import frame_times
+from ..edit import FACTORS
+from ..fileio import write_text
+from .editor import analyse, resolve
+
+COLUMNS = ("time",) + FACTORS
+
+
+def estimate(audio: np.ndarray, model=None, control=None) -> dict[str, np.ndarray]:
+    """{'time': [T] s, 'f0'..'f3': [T] Hz} for a 16 kHz mono waveform."""
+    audio = audio_io.check_audio(audio)
+    model, control = resolve(model, control)
+    z = analyse(audio, model)["z"]
+    out = {"time": frame_times(z.shape[0])}
+    for name in FACTORS:
+        out[name] = control.invert(name, control.project(name, z))
+    return out
+
+
+def estimate_file(path: str | os.PathLike, **kwargs) -> dict[str, np.ndarray]:
+    return estimate(audio_io.load(path), **kwargs)
+
+
+def to_csv(table: dict[str, np.ndarray]) -> str:
+    lines = [",".join(COLUMNS)]
+    for i in range(table["time"].size):
+        lines.append(f"{table['time'][i]:.4f}," + ",".join(f"{table[n][i]:.1f}" for n in FACTORS))
+    return "\n".join(lines) + "\n"
+
+
+def write_csv(path: str | os.PathLike, table: dict[str, np.ndarray]) -> None:
+    write_text(path, to_csv(table))

@@ -1,0 +1,273 @@
+"""Learning the control of a model: subspaces and regressions from the factor datasets.
+
+One point per labelled file: the posterior means and variances averaged over the frames of
+the stable middle segment (samples 3000-6000; the frames whose whole window lies inside).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import numpy as np
+
+from .. import audio as audio_io
+from ..conventions import HOP_LENGTH, N_FFT
+from ..edit import FACTORS
+from ..errors import ArgumentError, InputError
+from ..fileio import atomic_path
+from .regression import PiecewiseLinear, fit_piecewise_linear
+from .subspace import Subspace, fit_subspace
+
+FORMAT = "sfvae-control"
+VERSION = 1
+SEGMENT = (3000, 6000)  # stable middle segment of each labelled file, in samples
+
+
+def segment_frames(start: int = SEGMENT[0], stop: int = SEGMENT[1]) -> np.ndarray:
+    """Indices of the centred frames whose window [t*hop - n/2, t*hop + n/2) lies in [start, stop)."""
+    first = -(-(start + N_FFT // 2) // HOP_LENGTH)
+    last = (stop - N_FFT // 2) // HOP_LENGTH
+    return np.arange(first, last + 1)
+
+
+def encode_examples(model, waveforms: Iterable[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per file: posterior mean and variance averaged over the middle-segment frames -> [N, K]."""
+    frames = segment_frames()
+    powers = []
+    for i, x in enumerate(waveforms):
+        x = np.asarray(x, dtype=np.float32)
+        if x.size < SEGMENT[1]:
+            raise InputError(f"example {i}", f"{x.size} samples, shorter than {SEGMENT[1]}")
+        powers.append(audio_io.power_spectrogram(audio_io.normalize_peak(x))[frames])
+    if not powers:
+        raise ArgumentError("a factor dataset has no examples")
+    power = np.stack(powers)                                  # [N, T, F]
+    mu, var = model.encode_numpy(power.reshape(-1, power.shape[-1]))
+    n = power.shape[0]
+    return mu.reshape(n, len(frames), -1).mean(axis=1), var.reshape(n, len(frames), -1).mean(axis=1)
+
+
+@dataclass
+class FactorControl:
+    subspace: Subspace
+    regression: PiecewiseLinear
+
+
+@dataclass
+class Control:
+    """Per factor: subspace (m_i, U_i) and regression g_i; plus how it was learned."""
+
+    factors: dict[str, FactorControl]
+    metadata: dict = field(default_factory=dict)
+
+    def _get(self, factor: str) -> FactorControl:
+        if factor not in self.factors:
+            raise ArgumentError(f"the control has no factor {factor!r} (has {', '.join(self.factors)})")
+        return self.factors[factor]
+
+    def range(self, factor: str) -> tuple[float, float]:
+        lo, hi = self._get(factor).regression.y_range
+        return float(lo), float(hi)
+
+    def project(self, factor: str, z: np.ndarray) -> np.ndarray:
+        """U_i^T (z - m_i) for latent vectors [..., K] -> [..., M_i]."""
+        return self._get(factor).subspace.project(z)
+
+    def g(self, factor: str, y) -> np.ndarray:
+        """Regression g_i(y): values in Hz [...] -> coordinates [..., M_i]."""
+        return self._get(factor).regression(y)
+
+    def invert(self, factor: str, coords: np.ndarray) -> np.ndarray:
+        """Factor value (Hz) in the learned range whose g_i is nearest to the coordinates."""
+        return self._get(factor).regression.invert(coords)
+
+    def set_factor(self, factor: str, z: np.ndarray, y) -> np.ndarray:
+        """z - U U^T (z - m) + U g(y): the factor of each latent vector set to y (Hz)."""
+        fc = self._get(factor)
+        return fc.subspace.place(z, fc.regression(y))
+
+    def remove_factor(self, factor: str, z: np.ndarray) -> np.ndarray:
+        """z - U U^T (z - m): the factor's subspace removed (whisper, for f0)."""
+        return self._get(factor).subspace.remove(z)
+
+    # -- file format: one .npz, plain arrays only (loaded with allow_pickle=False) --------
+
+    def save(self, path: str | os.PathLike) -> Path:
+        arrays: dict[str, np.ndarray] = {
+            "format": np.array(FORMAT), "version": np.array(VERSION),
+            "factors": np.array(list(self.factors)),
+            "metadata": np.array(json.dumps(self.metadata, sort_keys=True)),
+        }
+        for name, fc in self.factors.items():
+            s, r = fc.subspace, fc.regression
+            arrays.update({
+                f"{name}.mean": s.mean, f"{name}.basis": s.basis,
+                f"{name}.eigenvalues": s.eigenvalues, f"{name}.variance_ratio": s.variance_ratio,
+                f"{name}.knots": r.knots, f"{name}.values": r.values, f"{name}.y_range": r.y_range,
+                f"{name}.cv_errors": r.cv_errors, f"{name}.candidates": r.candidates,
+            })
+        path = Path(path)
+        with atomic_path(path, suffix=".npz") as tmp:
+            with open(tmp, "wb") as fh:  # a file object: numpy does not append ".npz"
+                np.savez(fh, **arrays)
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Control":
+        path = Path(path)
+        if not path.exists():
+            raise InputError(path, "no such control file")
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {k: data[k] for k in data.files}
+        except (OSError, ValueError, EOFError) as exc:
+            raise InputError(path, f"not a readable control file ({str(exc)[:100]})") from None
+        if str(arrays.get("format", "")) != FORMAT:
+            raise InputError(path, "not an sfvae control file (no sfvae-control header)")
+        if int(arrays["version"]) > VERSION:
+            raise InputError(path, f"control format version {int(arrays['version'])} is newer "
+                                   f"than this sfvae understands ({VERSION}); upgrade sfvae")
+        factors = {}
+        try:
+            for name in [str(n) for n in arrays["factors"]]:
+                factors[name] = FactorControl(
+                    Subspace(arrays[f"{name}.mean"], arrays[f"{name}.basis"],
+                             arrays[f"{name}.eigenvalues"], arrays[f"{name}.variance_ratio"]),
+                    PiecewiseLinear(arrays[f"{name}.knots"], arrays[f"{name}.values"],
+                                    arrays[f"{name}.y_range"], arrays[f"{name}.cv_errors"],
+                                    arrays[f"{name}.candidates"]))
+        except KeyError as exc:
+            raise InputError(path, f"control file is missing array {exc}") from None
+        return cls(factors, json.loads(str(arrays["metadata"])))
+
+
+def default_control_path() -> Path:
+    """The control file shipped with the default model (sfvae/data/default_control.npz)."""
+    from importlib import resources
+
+    return Path(str(resources.files("sfvae") / "data" / "default_control.npz"))
+
+
+def load_control(control=None) -> Control:
+    """A Control object, a path to a control file, or None (the shipped default)."""
+    if isinstance(control, Control):
+        return control
+    path = default_control_path() if control is None else Path(control)
+    if control is None and not path.exists():
+        raise InputError(path, "the default control file is not installed with this copy of "
+                               "sfvae; run `sfvae learn -o CONTROL` and pass --control")
+    return Control.load(path)
+
+
+def model_fingerprint(model) -> str:
+    """SHA-256 (first 16 hex digits) of the model weights, to match a control to its model."""
+    h = hashlib.sha256()
+    for key, tensor in sorted(model.state_dict().items()):
+        h.update(key.encode())
+        h.update(tensor.detach().cpu().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def _grid(name: str, stride: int) -> np.ndarray:
+    """The released grid of a factor, every ``stride``-th value, both ends kept."""
+    from ..synth.factors import DEFAULT_GRIDS, grid_values
+
+    full = grid_values(*DEFAULT_GRIDS[name])
+    return np.unique(np.r_[full[::stride], full[-1]])
+
+
+def _factor_datasets(factors, seed: int, jobs: int = 1, grid_stride: int = 1) -> tuple[dict, dict]:
+    """Normalise ``factors`` to {name: (waveforms, values, contexts or None)} and describe it."""
+    if factors is None or isinstance(factors, (str, os.PathLike)):
+        from ..synth.factors import factor_dataset, load_factor_dataset
+
+        if grid_stride < 1:
+            raise ArgumentError(f"grid stride must be >= 1, got {grid_stride}")
+        data = {}
+        for name in FACTORS:
+            ds = (factor_dataset(name, grid=_grid(name, grid_stride), seed=seed, jobs=jobs)
+                  if factors is None else load_factor_dataset(factors, name))
+            data[name] = (list(ds.audio), np.asarray(ds.values, dtype=np.float64),
+                          ds.column("context"))
+        if factors is None:
+            return data, {"source": "sfvae.synth.factors.factor_dataset (released grids)",
+                          "seed": seed, "grid_stride": grid_stride}
+        return data, {"source": str(Path(factors).resolve())}
+    if isinstance(factors, Mapping):
+        data = {}
+        for name, entry in factors.items():
+            if hasattr(entry, "audio") and hasattr(entry, "values"):  # a FactorDataset
+                waves, values, contexts = entry.audio, entry.values, entry.column("context")
+            else:
+                waves, values, *rest = entry
+                contexts = rest[0] if rest else None
+            data[name] = (list(waves), np.asarray(values, dtype=np.float64), contexts)
+        return data, {"source": "datasets given to learn()"}
+    raise ArgumentError("factors must be None, a directory, or {name: (waveforms, values[, contexts])}")
+
+
+def learn(model=None, factors=None, threshold: float = 0.8, n_axes=None, seed: int = 0,
+          n_segments: int | None = None, command: str | None = None, jobs: int = 1,
+          pool_contexts: bool = True, grid_stride: int = 1) -> Control:
+    """Learn subspaces and regressions of f0..f3 for ``model``.
+
+    ``model``: a VAE, a path, or None (shipped default). ``factors``: None (generate the
+    released grids with sfvae.synth), a directory written by ``sfvae synth factors``, or
+    {name: FactorDataset | (waveforms, values[, contexts])}. With contexts (several fixed
+    voices/vowels per dataset) the covariance is pooled within contexts, so that the
+    differences between contexts (speaker, vowel) do not enter the factor's subspace.
+    ``n_axes``: None (by ``threshold``), an int for all factors, or {name: int} / a sequence
+    in the order of the factors. ``n_segments`` fixes the regression's segment count
+    (default: chosen by cross-validation). ``grid_stride`` > 1 thins the generated grids
+    (every k-th value, ends kept) for quick, coarser controls (tests).
+    """
+    from ..model import load_model
+    from ..model.vae import VAE
+
+    model_path = None
+    if not isinstance(model, VAE):
+        model_path = str(model) if model is not None else "default"
+        model = load_model(model)
+    data, source = _factor_datasets(factors, seed, jobs, grid_stride)
+    names = list(data)
+    if n_axes is None or isinstance(n_axes, Mapping):
+        axes = dict(n_axes or {})
+    elif isinstance(n_axes, int):
+        axes = {n: n_axes for n in names}
+    else:
+        n_axes = list(n_axes)
+        if len(n_axes) != len(names):
+            raise ArgumentError(f"--axes needs {len(names)} numbers ({', '.join(names)}), got {len(n_axes)}")
+        axes = dict(zip(names, (int(a) for a in n_axes)))
+    out = {}
+    for name in names:
+        waves, values, contexts = data[name]
+        if len(waves) != len(values):
+            raise ArgumentError(f"factor {name}: {len(waves)} waveforms but {len(values)} values")
+        mu, var = encode_examples(model, waves)
+        sub = fit_subspace(mu, var, threshold=threshold, n_axes=axes.get(name),
+                           groups=contexts if pool_contexts else None)
+        reg = fit_piecewise_linear(values, sub.project(mu), n_segments=n_segments)
+        out[name] = FactorControl(sub, reg)
+    metadata = {
+        "model": model_path if model_path is not None else getattr(model, "metadata", {}).get("path", "object"),
+        "model_sha256_16": model_fingerprint(model),
+        "factors": source, "seed": seed, "threshold": threshold,
+        "n_axes": {n: out[n].subspace.n_axes for n in names},
+        "n_axes_fixed": bool(axes), "n_segments": {n: out[n].regression.n_segments for n in names},
+        "n_examples": {n: len(data[n][1]) for n in names},
+        "pool_contexts": pool_contexts,
+        "n_contexts": {n: (1 if data[n][2] is None else len(set(map(str, data[n][2]))))
+                       for n in names},
+        "segment_samples": list(SEGMENT),
+        "command": command if command is not None else " ".join(sys.argv),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    return Control(out, metadata)

@@ -1,0 +1,120 @@
+"""Piecewise-linear regression g: factor value y (Hz) -> subspace coordinates, and its inverse.
+
+Fit rule (deterministic, no random restarts): a continuous linear spline with knots at
+equally spaced quantiles of the training values y (for the uniform factor grids: equally
+spaced in Hz), its knot values fitted by least squares jointly for all axes (one shared set of
+breakpoints, one value per knot and axis). The number of segments is chosen among
+``candidates`` (2..20) by 5-fold cross-validation (folds interleaved along sorted y, so a
+held-out point always lies inside the training range): the smallest count whose mean held-out
+squared error is within 1 % of the best.
+
+Inversion: y = argmin over a dense grid of y in [y_min, y_max] of ||g(y) - p||^2,
+refined by a parabola through the best grid point and its neighbours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ArgumentError
+
+DEFAULT_CANDIDATES = tuple(range(2, 21))
+N_FOLDS = 5
+GRID_POINTS = 2001
+
+
+def _hat_basis(y: np.ndarray, knots: np.ndarray) -> np.ndarray:
+    """[N, n_knots] linear-interpolation weights of y between the knots (clamped at the ends)."""
+    y = np.clip(np.asarray(y, dtype=np.float64), knots[0], knots[-1])
+    idx = np.clip(np.searchsorted(knots, y, side="right") - 1, 0, len(knots) - 2)
+    frac = (y - knots[idx]) / (knots[idx + 1] - knots[idx])
+    basis = np.zeros((y.size, knots.size))
+    rows = np.arange(y.size)
+    basis[rows, idx] = 1.0 - frac
+    basis[rows, idx + 1] += frac
+    return basis
+
+
+def _knots(y: np.ndarray, n_segments: int) -> np.ndarray:
+    knots = np.quantile(y, np.linspace(0.0, 1.0, n_segments + 1))
+    knots = np.unique(knots)
+    if knots.size < 2:
+        raise ArgumentError("cannot fit a regression: all factor values are equal")
+    return knots
+
+
+def _fit_values(y: np.ndarray, coords: np.ndarray, knots: np.ndarray) -> np.ndarray:
+    values, *_ = np.linalg.lstsq(_hat_basis(y, knots), coords, rcond=None)
+    return values
+
+
+@dataclass
+class PiecewiseLinear:
+    knots: np.ndarray       # [n_knots] breakpoints in Hz, increasing
+    values: np.ndarray      # [n_knots, M] g at the knots
+    y_range: np.ndarray     # [2] learned range [y_min, y_max]
+    cv_errors: np.ndarray   # [len(candidates)] mean held-out squared error per candidate
+    candidates: np.ndarray  # [len(candidates)] segment counts tried
+
+    @property
+    def n_segments(self) -> int:
+        return int(self.knots.size - 1)
+
+    def __call__(self, y: np.ndarray | float) -> np.ndarray:
+        """g(y): [...] values in Hz -> [..., M] coordinates (constant beyond the range)."""
+        y = np.asarray(y, dtype=np.float64)
+        flat = _hat_basis(y.ravel(), self.knots) @ self.values
+        return flat.reshape(y.shape + (self.values.shape[1],))
+
+    def invert(self, coords: np.ndarray, chunk: int = 512) -> np.ndarray:
+        """Value y in the learned range whose g(y) is nearest to each coordinate vector."""
+        coords = np.asarray(coords, dtype=np.float64)
+        flat = coords.reshape(-1, coords.shape[-1])
+        grid = np.linspace(self.y_range[0], self.y_range[1], GRID_POINTS)
+        curve = self(grid)                                   # [G, M]
+        curve_sq = np.sum(curve**2, axis=1)
+        out = np.empty(flat.shape[0])
+        step = grid[1] - grid[0]
+        for start in range(0, flat.shape[0], chunk):
+            p = flat[start:start + chunk]
+            dist = curve_sq[None, :] - 2.0 * p @ curve.T + np.sum(p**2, axis=1)[:, None]
+            best = np.argmin(dist, axis=1)
+            inner = np.clip(best, 1, GRID_POINTS - 2)
+            rows = np.arange(p.shape[0])
+            d0, d1, d2 = dist[rows, inner - 1], dist[rows, inner], dist[rows, inner + 1]
+            denom = d0 - 2.0 * d1 + d2
+            shift = np.where(denom > 0, 0.5 * (d0 - d2) / np.where(denom > 0, denom, 1.0), 0.0)
+            refined = grid[inner] + np.clip(shift, -1.0, 1.0) * step
+            out[start:start + chunk] = np.where(best == inner, refined, grid[best])
+        return out.reshape(coords.shape[:-1])
+
+
+def fit_piecewise_linear(y: np.ndarray, coords: np.ndarray,
+                         candidates=DEFAULT_CANDIDATES,
+                         n_segments: int | None = None) -> PiecewiseLinear:
+    """Fit g from factor values y [N] and coordinates [N, M]; segment count by K-fold CV."""
+    y = np.asarray(y, dtype=np.float64)
+    coords = np.asarray(coords, dtype=np.float64).reshape(y.size, -1)
+    candidates = np.asarray([n_segments] if n_segments else list(candidates), dtype=int)
+    order = np.argsort(y, kind="stable")
+    fold_of = np.empty(y.size, dtype=int)
+    fold_of[order] = np.arange(y.size) % N_FOLDS
+    errors = np.zeros(candidates.size)
+    for i, n in enumerate(candidates):
+        if len(candidates) == 1:
+            break
+        sq = 0.0
+        for fold in range(N_FOLDS):
+            train, test = fold_of != fold, fold_of == fold
+            knots = _knots(y[train], int(n))
+            values = _fit_values(y[train], coords[train], knots)
+            pred = _hat_basis(y[test], knots) @ values
+            sq += np.sum((pred - coords[test]) ** 2)
+        errors[i] = sq / coords.size
+    chosen = int(candidates[np.flatnonzero(errors <= errors.min() * 1.01)[0]])
+    knots = _knots(y, chosen)
+    return PiecewiseLinear(knots=knots, values=_fit_values(y, coords, knots),
+                           y_range=np.array([y.min(), y.max()]), cv_errors=errors,
+                           candidates=candidates)

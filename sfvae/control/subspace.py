@@ -1,0 +1,81 @@
+"""Latent subspace of one factor: centre, principal axes of the aggregated posterior.
+
+METHOD §3: S = (1/N) sum_n (mu_n mu_n^T + diag sigma^2_n) - m m^T, U = top-M eigenvectors,
+M the smallest number of axes whose eigenvalues retain ``threshold`` of the total variance
+(or fixed by the caller).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ArgumentError
+
+
+@dataclass
+class Subspace:
+    mean: np.ndarray          # [K] centre m_i
+    basis: np.ndarray         # [K, M] orthonormal columns U_i
+    eigenvalues: np.ndarray   # [K] all eigenvalues of S_i, descending
+    variance_ratio: np.ndarray  # [K] eigenvalues / their sum (so cumsum[M-1] = retained)
+
+    @property
+    def n_axes(self) -> int:
+        return int(self.basis.shape[1])
+
+    def project(self, z: np.ndarray) -> np.ndarray:
+        """Coordinates U^T (z - m) of latent vectors [..., K] -> [..., M]."""
+        return (np.asarray(z, dtype=np.float64) - self.mean) @ self.basis
+
+    def remove(self, z: np.ndarray) -> np.ndarray:
+        """z - U U^T (z - m): the part of z outside the subspace (centred on m)."""
+        z = np.asarray(z, dtype=np.float64)
+        return z - self.project(z) @ self.basis.T
+
+    def place(self, z: np.ndarray, coords: np.ndarray) -> np.ndarray:
+        """Replace the subspace coordinates of z by ``coords``: z - U U^T (z - m) + U coords."""
+        return self.remove(z) + np.asarray(coords, dtype=np.float64) @ self.basis.T
+
+
+def aggregated_covariance(mu: np.ndarray, var: np.ndarray,
+                          groups=None) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and covariance of the aggregated posterior of N diagonal Gaussians [N, K].
+
+    With ``groups`` (a context label per example) the covariance is pooled within groups:
+    (1/N) sum_c sum_{n in c} ((mu_n - m_c)(mu_n - m_c)^T + diag sigma^2_n); one group gives
+    METHOD's S_i exactly. The returned mean is always the overall mean m_i.
+    """
+    mu = np.asarray(mu, dtype=np.float64)
+    var = np.asarray(var, dtype=np.float64)
+    m = mu.mean(axis=0)
+    labels = np.zeros(len(mu), dtype=int) if groups is None else np.unique(
+        np.asarray(groups).astype(str), return_inverse=True)[1]
+    centred = mu.copy()
+    for g in np.unique(labels):
+        centred[labels == g] -= mu[labels == g].mean(axis=0)
+    cov = (centred.T @ centred) / mu.shape[0] + np.diag(var.mean(axis=0))
+    return m, 0.5 * (cov + cov.T)
+
+
+def fit_subspace(mu: np.ndarray, var: np.ndarray, threshold: float = 0.8,
+                 n_axes: int | None = None, groups=None) -> Subspace:
+    """Principal subspace of the aggregated posterior; M by ``threshold`` unless ``n_axes``."""
+    m, cov = aggregated_covariance(mu, var, groups)
+    eigenvalues, vectors = np.linalg.eigh(cov)
+    order = np.argsort(eigenvalues)[::-1]
+    eigenvalues = np.clip(eigenvalues[order], 0.0, None)
+    vectors = vectors[:, order]
+    # A deterministic sign: the largest-magnitude entry of each axis is positive.
+    signs = np.sign(vectors[np.argmax(np.abs(vectors), axis=0), np.arange(vectors.shape[1])])
+    vectors = vectors * np.where(signs == 0, 1.0, signs)
+    ratio = eigenvalues / eigenvalues.sum()
+    if n_axes is None:
+        if not 0.0 < threshold <= 1.0:
+            raise ArgumentError(f"variance threshold must be in (0, 1], got {threshold}")
+        n_axes = int(np.searchsorted(np.cumsum(ratio), threshold - 1e-12) + 1)
+    if not 1 <= n_axes <= len(m):
+        raise ArgumentError(f"number of axes must be between 1 and {len(m)}, got {n_axes}")
+    return Subspace(mean=m, basis=vectors[:, :n_axes].copy(), eigenvalues=eigenvalues,
+                    variance_ratio=ratio)
