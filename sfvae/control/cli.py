@@ -16,6 +16,18 @@ def _print_warnings(caught) -> None:
         print(f"sfvae: warning: {w.message}", file=sys.stderr)
 
 
+def _learn_command(args: argparse.Namespace) -> str:
+    """The command line that reproduces this control (recorded in its metadata)."""
+    words = ["sfvae", "learn"]
+    for key in ("model", "factors", "axes"):
+        if getattr(args, key) is not None:
+            words += [f"--{key}", str(getattr(args, key))]
+    if args.axes is None:
+        words += ["--threshold", str(args.threshold)]
+    words += ["--seed", str(args.seed), "-o", str(args.output)]
+    return shlex.join(words)
+
+
 def _learn(args: argparse.Namespace) -> int:
     from .learn import learn
 
@@ -26,7 +38,7 @@ def _learn(args: argparse.Namespace) -> int:
         except ValueError:
             raise ArgumentError(f"--axes: expected comma-separated integers, got {args.axes!r}") from None
     control = learn(args.model, factors=args.factors, threshold=args.threshold, n_axes=n_axes,
-                    seed=args.seed, jobs=args.jobs, command="sfvae " + shlex.join(sys.argv[1:]))
+                    seed=args.seed, jobs=args.jobs, command=_learn_command(args))
     control.save(args.output)
     for name, fc in control.factors.items():
         lo, hi = fc.regression.y_range

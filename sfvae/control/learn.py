@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import sys
+import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -127,7 +128,7 @@ class Control:
         try:
             with np.load(path, allow_pickle=False) as data:
                 arrays = {k: data[k] for k in data.files}
-        except (OSError, ValueError, EOFError) as exc:
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
             raise InputError(path, f"not a readable control file ({str(exc)[:100]})") from None
         if str(arrays.get("format", "")) != FORMAT:
             raise InputError(path, "not an sfvae control file (no sfvae-control header)")
@@ -235,17 +236,23 @@ def learn(model=None, factors=None, threshold: float = 0.8, n_axes=None, seed: i
     if not isinstance(model, VAE):
         model_path = str(model) if model is not None else "default"
         model = load_model(model)
-    data, source = _factor_datasets(factors, seed, jobs, grid_stride)
-    names = list(data)
+    # Options are checked before the (slow) datasets are generated or read.
     if n_axes is None or isinstance(n_axes, Mapping):
         axes = dict(n_axes or {})
     elif isinstance(n_axes, int):
-        axes = {n: n_axes for n in names}
+        axes = {n: n_axes for n in FACTORS}
     else:
         n_axes = list(n_axes)
-        if len(n_axes) != len(names):
-            raise ArgumentError(f"--axes needs {len(names)} numbers ({', '.join(names)}), got {len(n_axes)}")
-        axes = dict(zip(names, (int(a) for a in n_axes)))
+        if len(n_axes) != len(FACTORS):
+            raise ArgumentError(f"--axes needs {len(FACTORS)} numbers ({', '.join(FACTORS)}), "
+                                f"got {len(n_axes)}")
+        axes = dict(zip(FACTORS, (int(a) for a in n_axes)))
+    if any(a < 1 for a in axes.values()):
+        raise ArgumentError(f"numbers of axes must be >= 1, got {axes}")
+    if not axes and not 0.0 < threshold <= 1.0:
+        raise ArgumentError(f"variance threshold must be in (0, 1], got {threshold}")
+    data, source = _factor_datasets(factors, seed, jobs, grid_stride)
+    names = list(data)
     out = {}
     for name in names:
         waves, values, contexts = data[name]

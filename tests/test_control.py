@@ -1,0 +1,183 @@
+"""Learning the control: subspaces, regressions, the control file and `sfvae learn`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from control_support import reference_pair
+from sfvae.cli import main
+from sfvae.control import Control, learn
+from sfvae.control.learn import encode_examples, segment_frames
+from sfvae.control.regression import fit_piecewise_linear
+from sfvae.control.subspace import aggregated_covariance, fit_subspace
+from sfvae.errors import ArgumentError, InputError
+
+
+def test_segment_frames_lie_inside_the_middle_segment():
+    frames = segment_frames()
+    starts, stops = frames * 256 - 512, frames * 256 + 512
+    assert starts.min() >= 3000 and stops.max() <= 6000
+    assert (frames[0] - 1) * 256 - 512 < 3000 and (frames[-1] + 1) * 256 + 512 > 6000
+
+
+def test_aggregated_covariance_matches_samples_of_the_mixture():
+    rng = np.random.default_rng(0)
+    mu = rng.normal(size=(40, 5)) * [3, 1, 0.5, 0.2, 0.1]
+    var = rng.uniform(0.05, 0.5, size=(40, 5))
+    m, cov = aggregated_covariance(mu, var)
+    idx = rng.integers(0, 40, 400_000)
+    samples = mu[idx] + rng.normal(size=(idx.size, 5)) * np.sqrt(var[idx])
+    np.testing.assert_allclose(m, samples.mean(axis=0), atol=0.02)
+    np.testing.assert_allclose(cov, np.cov(samples.T), atol=0.03)
+
+
+def test_threshold_picks_the_fewest_axes_reaching_it():
+    rng = np.random.default_rng(1)
+    scales = np.array([4.0, 2.0, 1.0, 0.5, 0.25, 0.1])
+    mu = rng.normal(size=(5000, 6)) * scales
+    sub = fit_subspace(mu, np.zeros_like(mu), threshold=0.8)
+    cum = np.cumsum(sub.variance_ratio)
+    assert cum[sub.n_axes - 1] >= 0.8 > cum[sub.n_axes - 2]
+    np.testing.assert_allclose(sub.basis.T @ sub.basis, np.eye(sub.n_axes), atol=1e-12)
+    # The first axis is the direction of largest variance (coordinate 0).
+    assert abs(sub.basis[0, 0]) > 0.99
+    assert fit_subspace(mu, np.zeros_like(mu), n_axes=3).n_axes == 3
+    with pytest.raises(ArgumentError):
+        fit_subspace(mu, np.zeros_like(mu), threshold=1.5)
+
+
+def test_pooling_within_contexts_ignores_offsets_between_contexts():
+    rng = np.random.default_rng(2)
+    y = rng.uniform(-1, 1, 400)
+    contexts = np.repeat([0, 1], 200)
+    mu = np.zeros((400, 4))
+    mu[:, 1] = y                          # the factor moves axis 1
+    mu[:, 0] = 5.0 * contexts             # the contexts differ (much more) along axis 0
+    pooled = fit_subspace(mu, np.full_like(mu, 1e-4), n_axes=1, groups=contexts)
+    plain = fit_subspace(mu, np.full_like(mu, 1e-4), n_axes=1)
+    assert abs(pooled.basis[1, 0]) > 0.999
+    assert abs(plain.basis[0, 0]) > 0.999
+
+
+def _curve(y):
+    return np.stack([np.sin(y / 40.0), np.cos(y / 55.0), 0.01 * y], axis=1)
+
+
+def test_regression_fits_a_curve_and_chooses_segments_by_held_out_error():
+    rng = np.random.default_rng(3)
+    y = np.linspace(100, 300, 201)
+    linear = fit_piecewise_linear(y, 0.02 * y[:, None] + rng.normal(0, 0.01, (201, 1)))
+    curved_coords = _curve(y) + rng.normal(0, 0.01, (201, 3))
+    curved = fit_piecewise_linear(y, curved_coords)
+    assert linear.n_segments <= 3 < curved.n_segments
+    assert np.sqrt(np.mean((curved(y) - _curve(y)) ** 2)) < 0.01
+
+
+def test_regression_is_as_good_as_pwlf_with_the_same_segment_count():
+    import pwlf
+
+    rng = np.random.default_rng(4)
+    y = np.linspace(100, 300, 201)
+    truth = np.sin(y / 30.0)
+    c = truth + rng.normal(0, 0.02, y.size)
+    ours = fit_piecewise_linear(y, c[:, None], n_segments=8)
+    ref = pwlf.PiecewiseLinFit(y, c, seed=0)
+    ref.fitfast(8, pop=3)
+    err_ours = np.sqrt(np.mean((ours(y)[:, 0] - truth) ** 2))
+    err_ref = np.sqrt(np.mean((ref.predict(y) - truth) ** 2))
+    # Fixed breakpoints against optimised ones: within 50 % (a sine, nothing to align to).
+    assert err_ours < 1.5 * err_ref + 1e-3
+
+
+def test_inversion_recovers_the_value():
+    y = np.linspace(100, 300, 201)
+    g = fit_piecewise_linear(y, _curve(y), n_segments=20)
+    probe = np.random.default_rng(5).uniform(100, 300, 500)
+    np.testing.assert_allclose(g.invert(g(probe)), probe, atol=0.5)
+    # Beyond the range: the nearest end.
+    assert g.invert(g(np.array([100.0]))[0] + 0.0) == pytest.approx(100.0, abs=0.5)
+
+
+def test_learned_control_round_trips_through_its_file(tmp_path):
+    _, control = reference_pair()
+    path = control.save(tmp_path / "control.npz")
+    with np.load(path, allow_pickle=False) as data:  # plain arrays only
+        assert "f0.basis" in data.files
+    back = Control.load(path)
+    assert back.metadata == control.metadata
+    z = np.random.default_rng(6).normal(size=(7, 16))
+    for name in ("f0", "f1", "f2", "f3"):
+        np.testing.assert_array_equal(back.factors[name].subspace.basis, control.factors[name].subspace.basis)
+        np.testing.assert_array_equal(back.project(name, z), control.project(name, z))
+        np.testing.assert_array_equal(back.g(name, [150.0, 250.0]), control.g(name, [150.0, 250.0]))
+        assert back.range(name) == control.range(name)
+
+
+def test_bad_control_files_are_refused(tmp_path):
+    _, control = reference_pair()
+    good = control.save(tmp_path / "good.npz")
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(good.read_bytes()[:500])
+    foreign = tmp_path / "foreign.npz"
+    np.savez(foreign, x=np.zeros(3))
+    for path in (truncated, foreign, tmp_path / "missing.npz"):
+        with pytest.raises(InputError, match=str(path.name)):
+            Control.load(path)
+
+
+def test_learned_subspaces_describe_the_factors():
+    """Self-consistency on the training data: g_i^-1 of each file's projection finds its value."""
+    from sfvae.synth.factors import factor_dataset
+
+    model, control = reference_pair()
+    assert control.metadata["n_contexts"]["f0"] > 1
+    for name, grid, tol in (("f0", [110, 170, 230, 290], 5.0), ("f3", [2100, 2500, 2900], 10.0)):
+        ds = factor_dataset(name, grid=grid)
+        mu, _ = encode_examples(model, ds.audio)
+        estimate = control.invert(name, control.project(name, mu))
+        error = 100 * np.mean(np.abs(estimate - ds.values) / ds.values)
+        assert error < tol, (name, error)
+
+
+def test_learn_cli_with_a_factor_folder(tmp_path, capsys):
+    from sfvae.synth.factors import write_factor_datasets
+
+    model, _ = reference_pair()
+    grids = {"f0": np.arange(100, 301, 20.0), "f1": np.arange(200, 1001, 80.0),
+             "f2": np.arange(1000, 2801, 180.0), "f3": np.arange(2000, 3201, 120.0)}
+    folder = tmp_path / "factors"
+    write_factor_datasets(folder, grids=grids, jobs=1)
+    out = tmp_path / "control.npz"
+    code = main(["learn", "--model", str(model_path()), "--factors", str(folder),
+                 "--axes", "4,3,3,4", "-o", str(out)])
+    assert code == 0
+    control = Control.load(out)
+    assert [control.factors[n].subspace.n_axes for n in ("f0", "f1", "f2", "f3")] == [4, 3, 3, 4]
+    assert control.range("f1") == (200.0, 1000.0)
+    assert control.metadata["command"].startswith("sfvae learn")
+    assert "f0: 4 axes" in capsys.readouterr().out
+
+
+def model_path():
+    from control_support import REFERENCE_WEIGHTS
+
+    return REFERENCE_WEIGHTS
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--axes", "4,3"], "--axes needs 4 numbers"),
+    (["--axes", "a,b,c,d"], "--axes: expected comma-separated integers"),
+    (["--axes", "4,0,3,4"], "axes must be >= 1"),
+    (["--threshold", "1.5"], "threshold must be in (0, 1]"),
+    ([], "manifest.csv"),  # a folder without datasets
+])
+def test_learn_cli_rejects_bad_options(tmp_path, capsys, args, message):
+    reference_pair()  # skips without ../shared
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    code = main(["learn", "--model", str(model_path()), "--factors", str(folder), *args,
+                 "-o", str(tmp_path / "c.npz")])
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "c.npz").exists()
