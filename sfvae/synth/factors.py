@@ -27,7 +27,7 @@ import numpy as np
 from ..conventions import SAMPLE_RATE
 from ..errors import ArgumentError, InputError
 from ..fileio import write_text
-from .soundgen import N_FORMANTS, Voice, synthesize
+from .soundgen import N_FORMANTS, Voice, _check_duration, _check_sample_rate, synthesize
 
 __all__ = [
     "FACTORS", "DEFAULT_GRIDS", "DEFAULT_DURATION", "Speaker", "Context", "MALE", "FEMALE",
@@ -219,8 +219,16 @@ def _plan(factor: str, grid: np.ndarray | None, contexts: Sequence[Context] | No
     grid = _default_grid(factor) if grid is None else np.asarray(grid, dtype=np.float64).reshape(-1)
     if grid.size == 0:
         raise ArgumentError(f"the {factor} grid is empty")
+    if not np.all(np.isfinite(grid)):
+        raise ArgumentError(f"the {factor} grid has non-finite values")
+    _check_duration(duration, _check_sample_rate(sample_rate))
     if contexts is None:
         contexts = default_contexts(factor, grid)
+    lo, hi = float(grid.min()), float(grid.max())
+    for ctx in contexts:  # the grid's extremes bound every file: check before writing any
+        for value in (lo, hi):
+            _check_values(ctx.with_value(factor, value), sample_rate,
+                          f"context {ctx.name} of the {factor} dataset, grid {lo:g}-{hi:g} Hz")
     rows = []
     for ci, ctx in enumerate(contexts):
         for vi, value in enumerate(grid):
@@ -235,6 +243,19 @@ def _plan(factor: str, grid: np.ndarray | None, contexts: Sequence[Context] | No
                 "seed": int(seed), "file_seed": _file_seed(int(seed), factor, ci, vi),
             })
     return rows
+
+
+def _check_values(values: Mapping[str, float], sample_rate: int, where: str) -> None:
+    nyquist = sample_rate / 2.0
+    for key in _VALUE_FIELDS:
+        v = values[key]
+        if not (np.isfinite(v) and 0 < v < nyquist):
+            raise ArgumentError(f"{key} = {v:g} Hz must be positive and below the Nyquist limit "
+                                f"({nyquist:g} Hz) ({where})")
+    formants = [values[f"f{i}"] for i in range(1, N_FORMANTS + 1)]
+    if any(b <= a for a, b in zip(formants, formants[1:])):
+        raise ArgumentError(f"formants must be strictly increasing; got "
+                            f"{', '.join(f'{f:g}' for f in formants)} Hz ({where})")
 
 
 def _fmt(value: float) -> str:
