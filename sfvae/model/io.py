@@ -11,6 +11,7 @@ reference WSJ0 weights); its config is read off the tensor shapes.
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import zipfile
@@ -40,11 +41,16 @@ def save_model(path: str | os.PathLike, model: VAE, metadata: dict | None = None
         "version": VERSION,
         "config": model.config.to_dict(),
         "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
-        "metadata": dict(metadata or {}),
+        "metadata": _plain(metadata or {}),
     }
     with atomic_path(path) as tmp:
         torch.save(payload, tmp)
     return Path(path)
+
+
+def _plain(metadata: dict) -> dict:
+    """Metadata as JSON types only (str for anything else), so weights_only loading reads it."""
+    return json.loads(json.dumps(dict(metadata), default=str))
 
 
 def _config_from_state_dict(state: dict) -> VAEConfig:

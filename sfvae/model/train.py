@@ -198,6 +198,28 @@ def batch_loss(model: torch.nn.Module, x: torch.Tensor, beta: float
     return is_sum + beta * kl_sum, is_sum, kl_sum
 
 
+def train_epoch(model: torch.nn.Module, optimizer: torch.optim.Optimizer, batches,
+                beta: float, device: torch.device | str = "cpu", on_batch=None) -> list[float]:
+    """One pass of Adam steps over ``batches`` (numpy [B, F] arrays); returns the summed
+    [IS, KL, frames]. ``on_batch(i, running_sums)`` is called after each step."""
+    model.train()
+    device = torch.device(device)
+    sums = torch.zeros(3, dtype=torch.float64, device=device)  # IS, KL, frames
+    for i, batch in enumerate(batches):
+        x = torch.from_numpy(batch).to(device, non_blocking=True)
+        loss, is_sum, kl_sum = batch_loss(model, x, beta)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            sums[0] += is_sum.detach()
+            sums[1] += kl_sum.detach()
+            sums[2] += x.shape[0]
+        if on_batch is not None:
+            on_batch(i, sums)
+    return sums.tolist()
+
+
 @torch.no_grad()
 def evaluate(model: VAE, frames: np.ndarray, batch_size: int = 4096, *, seed: int = 0,
              d: Dist | None = None, sample: bool = True) -> dict:
@@ -346,29 +368,25 @@ def _train(cfg: TrainConfig, d: Dist) -> TrainResult:
         bar = tqdm(total=n_batches, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch",
                    disable=not (cfg.progress and d.is_main), leave=False,
                    mininterval=0.5 if sys.stderr.isatty() else 60.0)
-        sums = torch.zeros(3, dtype=torch.float64, device=d.device)  # IS, KL, frames
-        for i, batch in enumerate(loader.epoch(epoch)):
-            x = torch.from_numpy(batch).to(d.device, non_blocking=True)
-            loss, is_sum, kl_sum = batch_loss(ddp_model, x, mcfg.beta)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            with torch.no_grad():
-                sums += torch.stack([is_sum.detach().double(), kl_sum.detach().double(),
-                                     torch.tensor(float(x.shape[0]), dtype=torch.float64,
-                                                  device=d.device)])
-            batches_done += 1
-            if abort_after and batches_done >= abort_after:
+        state = {"batches": batches_done}
+
+        def on_batch(i: int, sums: torch.Tensor) -> None:
+            state["batches"] += 1
+            if abort_after and state["batches"] >= abort_after:
                 raise TrainingAborted(f"{ABORT_ENV}={abort_after}: stopping after "
-                                      f"{batches_done} batches (simulated interruption)")
-            if bar.disable is False and (i % 50 == 0 or i == n_batches - 1):
+                                      f"{state['batches']} batches (simulated interruption)")
+            if not bar.disable and (i % 50 == 0 or i == n_batches - 1):
                 s = sums.tolist()
-                bar.set_postfix(loss=f"{(s[0] + mcfg.beta * s[1]) / max(s[2], 1):.1f}",
-                                IS=f"{s[0] / max(s[2], 1):.1f}", KL=f"{s[1] / max(s[2], 1):.2f}",
-                                refresh=False)
+                n = max(s[2], 1.0)
+                bar.set_postfix(loss=f"{(s[0] + mcfg.beta * s[1]) / n:.1f}",
+                                IS=f"{s[0] / n:.1f}", KL=f"{s[1] / n:.2f}", refresh=False)
             bar.update(1)
+
+        sums = train_epoch(ddp_model, optimizer, loader.epoch(epoch), mcfg.beta, d.device,
+                           on_batch)
+        batches_done = state["batches"]
         bar.close()
-        tr_is, tr_kl, tr_n = _all_reduce_sum(sums.tolist(), d)
+        tr_is, tr_kl, tr_n = _all_reduce_sum(sums, d)
         val = evaluate(model, val_frames, seed=cfg.seed, d=d)
         seconds = time.monotonic() - t0
         train_seconds += seconds
@@ -430,7 +448,8 @@ def _save_checkpoint(path: Path, model, optimizer, epoch, history, best, since_b
 
 def _save_final(cfg: TrainConfig, best, history, chash, split_how, train_set, val_set,
                 train_seconds, d: Dist, *, complete: bool, stopped: str) -> dict:
-    model = VAE(cfg.model_config())
+    with torch.random.fork_rng(devices=[]):  # building a module must not move the RNG
+        model = VAE(cfg.model_config())
     model.load_state_dict(best["state"])
     settings = {k: v for k, v in asdict(cfg).items() if k not in ("command", "progress")}
     settings["hidden"] = list(cfg.hidden)
@@ -451,7 +470,7 @@ def _save_final(cfg: TrainConfig, best, history, chash, split_how, train_set, va
         "train_seconds": round(train_seconds, 1),
         "stopped": stopped, "complete": complete,
         "world_size": d.world_size, "device": d.device.type,
-        "torch_version": torch.__version__,
+        "torch_version": str(torch.__version__),
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
         "threads": torch.get_num_threads(),
     }
