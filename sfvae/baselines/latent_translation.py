@@ -83,25 +83,39 @@ def _synth_fingerprint() -> str:
     return h.hexdigest()[:12]
 
 
-def compute_attribute_means(model, factors=FACTORS, seed: int = 0) -> dict[str, AttributeMeans]:
-    """Synthesise D_i (sfvae.synth), encode it like ``sfvae learn``, average per value."""
+def compute_attribute_means(model, factors=FACTORS, seed: int = 0,
+                            stride: int = 1) -> dict[str, AttributeMeans]:
+    """Synthesise D_i (sfvae.synth), encode it like ``sfvae learn``, average per value.
+
+    ``stride`` > 1 keeps every k-th value of the released grids (ends kept): coarser means,
+    computed k times faster (tests).
+    """
     from ..control.learn import encode_examples
-    from ..synth.factors import factor_dataset
+    from ..synth.factors import DEFAULT_GRIDS, factor_dataset, grid_values
 
     out = {}
     for name in factors:
-        data = factor_dataset(name, seed=seed)
+        grid = None
+        if stride > 1:
+            full = grid_values(*DEFAULT_GRIDS[name])
+            grid = np.unique(np.concatenate([full[::stride], full[-1:]]))
+        data = factor_dataset(name, grid=grid, seed=seed)
         mu, _ = encode_examples(model, data.audio)
         out[name] = attribute_means_from(data.values, mu, name)
     return out
 
 
-def load_attribute_means(model, seed: int = 0, cache: bool = True) -> dict[str, AttributeMeans]:
+def load_attribute_means(model, seed: int = 0, cache: bool = True,
+                         stride: int = 1) -> dict[str, AttributeMeans]:
     """Attribute means of all four factors for ``model``, from the cache when present."""
     from ..control.learn import model_fingerprint
     from ..fileio import atomic_path
 
-    key = f"v{CACHE_VERSION}_{model_fingerprint(model)}_seed{seed}_{_synth_fingerprint()}.npz"
+    if int(stride) < 1:
+        raise ArgumentError(f"attribute_stride must be >= 1, got {stride}")
+    stride = int(stride)
+    key = (f"v{CACHE_VERSION}_{model_fingerprint(model)}_seed{seed}_stride{stride}_"
+           f"{_synth_fingerprint()}.npz")
     path = _cache_dir() / key
     if cache and path.exists():
         try:
@@ -109,7 +123,7 @@ def load_attribute_means(model, seed: int = 0, cache: bool = True) -> dict[str, 
                 return {n: AttributeMeans(n, data[f"{n}.values"], data[f"{n}.means"]) for n in FACTORS}
         except (OSError, KeyError, ValueError):
             pass  # unreadable cache: recompute and overwrite
-    means = compute_attribute_means(model, FACTORS, seed)
+    means = compute_attribute_means(model, FACTORS, seed, stride)
     if cache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -124,14 +138,14 @@ def load_attribute_means(model, seed: int = 0, cache: bool = True) -> dict[str, 
     return means
 
 
-_MEMO: dict[tuple[int, int], dict[str, AttributeMeans]] = {}
+_MEMO: dict[tuple, dict[str, AttributeMeans]] = {}
 
 
-def _means_for(model, seed: int) -> dict[str, AttributeMeans]:
-    key = (id(model), seed)
+def _means_for(model, seed: int, stride: int) -> dict[str, AttributeMeans]:
+    key = (id(model), seed, stride)
     if key not in _MEMO:
         _MEMO.clear()
-        _MEMO[key] = load_attribute_means(model, seed)
+        _MEMO[key] = load_attribute_means(model, seed, stride=stride)
     return _MEMO[key]
 
 
@@ -195,8 +209,11 @@ def _source_values(audio: np.ndarray, request: EditRequest, n: int) -> tuple[dic
 
 def edit_audio(audio: np.ndarray, request: EditRequest, model=None, phase: str | None = None,
                n_iter: int | None = None, seed: int = 0, keep_unedited: bool = True,
-               voicing: str = "voiced", **_ignored) -> np.ndarray:
-    """Edit by latent translation; ``model``: VAE, path or None (the shipped default)."""
+               voicing: str = "voiced", attribute_stride: int = 1, **_ignored) -> np.ndarray:
+    """Edit by latent translation; ``model``: VAE, path or None (the shipped default).
+
+    ``seed``/``attribute_stride``: of the factor datasets the attribute means come from.
+    """
     from .. import audio as audio_io
     from .. import phase as phase_mod
     from ..control.editor import analyse
@@ -214,7 +231,7 @@ def edit_audio(audio: np.ndarray, request: EditRequest, model=None, phase: str |
                             f"choose one of {', '.join(phase_mod.METHODS)}")
     audio = audio_io.check_audio(audio)
     model = model if isinstance(model, VAE) else load_model(model)
-    means = _means_for(model, seed)
+    means = _means_for(model, seed, attribute_stride)
     state = analyse(audio, model)
     n = state["z"].shape[0]
     source, voiced = _source_values(audio, request, n)
