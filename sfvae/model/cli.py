@@ -62,6 +62,29 @@ def register(subparsers) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=run)
 
+    m = subparsers.add_parser("model", help="inspect model files",
+                              description="Inspect sfvae model files.")
+    msub = m.add_subparsers(dest="model_command", metavar="ACTION", required=True)
+    info = msub.add_parser("info", help="print a model's config and training metadata (JSON)",
+                           description="Print the config, format and training metadata of a "
+                                       "model file (default: the model shipped with sfvae).")
+    info.add_argument("model", nargs="?", default=None, metavar="MODEL.pt",
+                      help="model file (default: the shipped default model)")
+    info.set_defaults(func=run_info)
+
+
+def run_info(args: argparse.Namespace) -> int:
+    import json
+
+    from .io import default_model_path, read_model_file
+
+    path = args.model or default_model_path()
+    payload = read_model_file(path)
+    n_params = sum(int(v.numel()) for v in payload["state_dict"].values())
+    print(json.dumps({"path": str(path), "config": payload["config"].to_dict(),
+                      "parameters": n_params, "metadata": payload["metadata"]}, indent=1))
+    return 0
+
 
 def run(args: argparse.Namespace) -> int:
     from .train import TrainConfig, train

@@ -209,7 +209,7 @@ def build_frame_cache(files: Sequence[str | os.PathLike], cache_dir: str | os.Pa
     bar = tqdm(total=len(files), desc=f"frames ({name})", unit="file", disable=not progress,
                mininterval=1.0 if sys.stderr.isatty() else 30.0)
     with atomic_path(data_path) as tmp, open(tmp, "wb") as out:
-        if workers > 1:
+        if workers > 1 and len(files) > 2 * workers:  # else a pool costs more than it saves
             ctx = multiprocessing.get_context("spawn")  # no fork after torch/OpenMP start-up
             with ctx.Pool(workers, initializer=_worker_init) as pool:
                 results = pool.imap(_extract, [str(f) for f in files], chunksize=4)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import zipfile
 from importlib import resources
 from pathlib import Path
@@ -67,12 +66,14 @@ def read_model_file(path: str | os.PathLike) -> dict:
     path = Path(path)
     if not path.exists():
         raise InputError(path, "no such model file")
+    if path.is_dir():
+        raise InputError(path, "is a directory, not a model file")
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, pickle.UnpicklingError, zipfile.BadZipFile, EOFError, ValueError,
-            OSError) as exc:
-        first = str(exc).strip().split("\n")[0][:120]
-        raise InputError(path, f"not a readable model file (truncated or foreign: {first})") from None
+    except Exception as exc:  # torch raises many types on truncated or foreign bytes
+        kind = "truncated or corrupt torch file" if zipfile.is_zipfile(path) or \
+            "zip archive" in str(exc) else "not a torch file, or truncated"
+        raise InputError(path, f"not a readable model file ({kind})") from None
     if isinstance(obj, dict) and obj.get("format") == FORMAT:
         if obj.get("version", 0) > VERSION:
             raise InputError(path, f"model format version {obj['version']} is newer than this "

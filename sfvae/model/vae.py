@@ -86,9 +86,8 @@ class VAE(nn.Module):
 
 
 def itakura_saito(power: torch.Tensor, log_v: torch.Tensor) -> torch.Tensor:
-    """sum IS(x || v) = sum x/v - ln(x/v) - 1, computed from log v for stability."""
-    ratio = power * torch.exp(-log_v)
-    return torch.sum(ratio - torch.log(ratio) - 1.0)
+    """sum IS(x || v) = sum x/v - ln x + ln v - 1, from log v (no log of a ratio)."""
+    return torch.sum(power * torch.exp(-log_v) - torch.log(power) + log_v - 1.0)
 
 
 def kl_divergence(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
