@@ -254,7 +254,7 @@ class ShuffledFrames:
     """
 
     def __init__(self, frames: np.ndarray, batch_size: int, *, seed: int = 0, rank: int = 0,
-                 world_size: int = 1, block_frames: int = 2048, group_blocks: int = 128,
+                 world_size: int = 1, block_frames: int | None = None, group_blocks: int = 128,
                  drop_last: bool | None = None):
         if batch_size < 1:
             raise ArgumentError(f"batch size must be positive, got {batch_size}")
@@ -262,10 +262,12 @@ class ShuffledFrames:
         self.batch_size = batch_size
         self.seed = seed
         self.rank, self.world_size = rank, world_size
-        self.block_frames = block_frames
         self.group_blocks = group_blocks
         self.drop_last = world_size > 1 if drop_last is None else drop_last
         n = frames.shape[0]
+        if block_frames is None:  # 2048 (4 MB reads); smaller for small corpora so ranks share
+            block_frames = int(np.clip(n // (64 * world_size), 16, 2048))
+        self.block_frames = block_frames
         self.block_starts = np.arange(0, n, block_frames)
 
     def _rank_blocks(self, epoch: int) -> list[np.ndarray]:

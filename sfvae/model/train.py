@@ -345,6 +345,9 @@ def _train(cfg: TrainConfig, d: Dist) -> TrainResult:
 
     loader = ShuffledFrames(train_frames, cfg.batch_size, seed=cfg.seed, rank=d.rank,
                             world_size=d.world_size)
+    if loader.batches_per_epoch(0) == 0:
+        raise InputError(cfg.corpus, f"too little training audio ({train_set.n_frames} frames) "
+                                     f"for {d.world_size} process(es) x batch {cfg.batch_size}")
     abort_after = int(os.environ.get(ABORT_ENV, "0") or 0)
     batches_done = 0
     stopped = "epochs"
