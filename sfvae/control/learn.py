@@ -216,7 +216,8 @@ def _factor_datasets(factors, seed: int, jobs: int = 1, grid_stride: int = 1) ->
 
 def learn(model=None, factors=None, threshold: float = 0.8, n_axes=None, seed: int = 0,
           n_segments: int | None = None, command: str | None = None, jobs: int = 1,
-          pool_contexts: bool = True, grid_stride: int = 1) -> Control:
+          pool_contexts: bool = True, grid_stride: int = 1,
+          posterior_variance: bool = True) -> Control:
     """Learn subspaces and regressions of f0..f3 for ``model``.
 
     ``model``: a VAE, a path, or None (shipped default). ``factors``: None (generate the
@@ -228,6 +229,8 @@ def learn(model=None, factors=None, threshold: float = 0.8, n_axes=None, seed: i
     in the order of the factors. ``n_segments`` fixes the regression's segment count
     (default: chosen by cross-validation). ``grid_stride`` > 1 thins the generated grids
     (every k-th value, ends kept) for quick, coarser controls (tests).
+    ``posterior_variance=False`` leaves the diag(sigma^2) term out of S_i (covariance of the
+    posterior means only).
     """
     from ..model import load_model
     from ..model.vae import VAE
@@ -259,7 +262,7 @@ def learn(model=None, factors=None, threshold: float = 0.8, n_axes=None, seed: i
         if len(waves) != len(values):
             raise ArgumentError(f"factor {name}: {len(waves)} waveforms but {len(values)} values")
         mu, var = encode_examples(model, waves)
-        sub = fit_subspace(mu, var, threshold=threshold, n_axes=axes.get(name),
+        sub = fit_subspace(mu, var if posterior_variance else None, threshold=threshold, n_axes=axes.get(name),
                            groups=contexts if pool_contexts else None)
         reg = fit_piecewise_linear(values, sub.project(mu), n_segments=n_segments)
         out[name] = FactorControl(sub, reg)
@@ -270,7 +273,7 @@ def learn(model=None, factors=None, threshold: float = 0.8, n_axes=None, seed: i
         "n_axes": {n: out[n].subspace.n_axes for n in names},
         "n_axes_fixed": bool(axes), "n_segments": {n: out[n].regression.n_segments for n in names},
         "n_examples": {n: len(data[n][1]) for n in names},
-        "pool_contexts": pool_contexts,
+        "pool_contexts": pool_contexts, "posterior_variance": posterior_variance,
         "n_contexts": {n: (1 if data[n][2] is None else len(set(map(str, data[n][2]))))
                        for n in names},
         "segment_samples": list(SEGMENT),

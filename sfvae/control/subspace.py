@@ -39,7 +39,7 @@ class Subspace:
         return self.remove(z) + np.asarray(coords, dtype=np.float64) @ self.basis.T
 
 
-def aggregated_covariance(mu: np.ndarray, var: np.ndarray,
+def aggregated_covariance(mu: np.ndarray, var: np.ndarray | None,
                           groups=None) -> tuple[np.ndarray, np.ndarray]:
     """Mean and covariance of the aggregated posterior of N diagonal Gaussians [N, K].
 
@@ -48,18 +48,19 @@ def aggregated_covariance(mu: np.ndarray, var: np.ndarray,
     METHOD's S_i exactly. The returned mean is always the overall mean m_i.
     """
     mu = np.asarray(mu, dtype=np.float64)
-    var = np.asarray(var, dtype=np.float64)
     m = mu.mean(axis=0)
     labels = np.zeros(len(mu), dtype=int) if groups is None else np.unique(
         np.asarray(groups).astype(str), return_inverse=True)[1]
     centred = mu.copy()
     for g in np.unique(labels):
         centred[labels == g] -= mu[labels == g].mean(axis=0)
-    cov = (centred.T @ centred) / mu.shape[0] + np.diag(var.mean(axis=0))
+    cov = (centred.T @ centred) / mu.shape[0]
+    if var is not None:
+        cov = cov + np.diag(np.asarray(var, dtype=np.float64).mean(axis=0))
     return m, 0.5 * (cov + cov.T)
 
 
-def fit_subspace(mu: np.ndarray, var: np.ndarray, threshold: float = 0.8,
+def fit_subspace(mu: np.ndarray, var: np.ndarray | None, threshold: float = 0.8,
                  n_axes: int | None = None, groups=None) -> Subspace:
     """Principal subspace of the aggregated posterior; M by ``threshold`` unless ``n_axes``."""
     m, cov = aggregated_covariance(mu, var, groups)
