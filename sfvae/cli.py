@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "sfvae.corpus.cli",
     "sfvae.model.cli",
     "sfvae.control.cli",
+    "sfvae.analysis.cli",
     "sfvae.evaluate.cli",
 ]
 
