@@ -61,7 +61,8 @@ def test_harmonic_amplitudes_are_source_rolloff_times_filter_times_radiation():
     all_formants = np.array(complete_formants(formants, nyquist=SR / 2))
     slope = -9.0 - 3.0 * (f0 - 200.0) / 1000.0
     expected = (10 ** (slope * np.log2(k) / 20) * (k * f0)
-                * formant_gain(k * f0, all_formants[:, None], default_bandwidth(all_formants)[:, None]))
+                * formant_gain(k * f0, all_formants[:, None],
+                               default_bandwidth(all_formants)[:, None]))
     ratio_db = 20 * np.log10(measured / measured[0]) - 20 * np.log10(expected / expected[0])
     assert np.max(np.abs(ratio_db)) < 0.2
     # and nothing between the harmonics
@@ -144,8 +145,10 @@ def test_breathing_jitter_and_shimmer_are_seen_by_praat():
     breathy = synthesize(140.0, formants, 1.0, temperature=0.0, breathing=0.3)
     assert _praat_hnr(breathy) < _praat_hnr(clean) - 6
     jitter0, shimmer0 = _praat_jitter_shimmer(clean)
-    jitter1, _ = _praat_jitter_shimmer(synthesize(140.0, formants, 1.0, temperature=0.0, jitter=0.3))
-    _, shimmer1 = _praat_jitter_shimmer(synthesize(140.0, formants, 1.0, temperature=0.0, shimmer=10))
+    jittery = synthesize(140.0, formants, 1.0, temperature=0.0, jitter=0.3)
+    shimmery = synthesize(140.0, formants, 1.0, temperature=0.0, shimmer=10)
+    jitter1, _ = _praat_jitter_shimmer(jittery)
+    _, shimmer1 = _praat_jitter_shimmer(shimmery)
     assert jitter1 > 3 * jitter0 and jitter1 > 0.005
     assert shimmer1 > 3 * shimmer0 and shimmer1 > 0.03
 

@@ -40,7 +40,8 @@ def register(subparsers) -> None:
         description="Synthesize one vowel. Any value may be a trajectory: START:END is a "
                     "linear ramp over the duration, A:B:C... piecewise linear.")
     vowel.add_argument("-o", "--output", type=Path, required=True, help="output wav file")
-    vowel.add_argument("--f0", default="120", help="f0 in Hz, or START:END for a ramp (default 120)")
+    vowel.add_argument("--f0", default="120",
+                       help="f0 in Hz, or START:END for a ramp (default 120)")
     vowel.add_argument("--formants", default="860,1430,2900",
                        help="f1,f2,... in Hz, each a value or START:END (default 860,1430,2900)")
     vowel.add_argument("--bandwidths", default=None,
@@ -65,7 +66,8 @@ def parse_trajectory(text: str, name: str) -> float | list[float]:
     try:
         values = [float(p) for p in parts]
     except ValueError:
-        raise ArgumentError(f"cannot parse {name} {text!r}: expected a number or START:END") from None
+        raise ArgumentError(
+            f"cannot parse {name} {text!r}: expected a number or START:END") from None
     return values[0] if len(values) == 1 else values
 
 
@@ -84,9 +86,8 @@ def _parse_bandwidths(text: str | None) -> list | None:
 
 
 def _run_vowel(args: argparse.Namespace) -> int:
-    import soundfile as sf
-
     from ..fileio import atomic_path
+    from .factors import write_wav
     from .soundgen import synthesize
 
     f0 = None if args.whisper else parse_trajectory(args.f0, "f0")
@@ -98,7 +99,7 @@ def _run_vowel(args: argparse.Namespace) -> int:
     if args.output.is_dir():
         raise ArgumentError(f"{args.output}: is a directory; give a .wav file name")
     with atomic_path(args.output, suffix=".wav") as tmp:
-        sf.write(str(tmp), audio, args.sample_rate, subtype="PCM_16", format="WAV")
+        write_wav(tmp, audio, args.sample_rate)
     print(f"wrote {args.output} ({audio.size / args.sample_rate:.3f} s, {args.sample_rate} Hz)")
     return 0
 
@@ -109,7 +110,8 @@ def _run_factors(args: argparse.Namespace) -> int:
     factors = [f.strip() for f in args.factors.split(",") if f.strip()]
     for f in factors:
         if f not in FACTORS:
-            raise ArgumentError(f"unknown factor {f!r} in --factors; expected some of {','.join(FACTORS)}")
+            raise ArgumentError(
+                f"unknown factor {f!r} in --factors; expected some of {','.join(FACTORS)}")
     grids = {}
     for name in FACTORS:
         text = getattr(args, f"{name}_grid")
