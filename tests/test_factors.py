@@ -168,15 +168,39 @@ def test_cli_factors_is_deterministic_for_a_seed(tmp_path):
     assert MANIFEST in differing and len(differing) == len(a)
 
 
-def test_cli_factors_subset_and_rewrite_replaces_old_files(tmp_path):
+def test_cli_factors_rewriting_one_factor_replaces_it_and_keeps_the_others(tmp_path):
     out = tmp_path / "d"
     assert _run_factors(out, 0) == 0
+    before = read_manifest(out)
     assert main(["synth", "factors", str(out), "--factors", "f1", "--f1-grid", "400:500:100"]) == 0
     rows = read_manifest(out)
-    assert {r["factor"] for r in rows} == {"f1"} and len(rows) == 4
-    assert sorted(p.name for p in (out / "f1").iterdir()) == sorted(
-        r["file"].split("/")[1] for r in rows)
+    new_f1 = [r for r in rows if r["factor"] == "f1"]
+    assert [r["value"] for r in new_f1] == [400.0, 500.0, 400.0, 500.0]
+    assert [r for r in rows if r["factor"] != "f1"] == [r for r in before if r["factor"] != "f1"]
+    assert {r["file"] for r in rows} == {p.relative_to(out).as_posix() for p in out.rglob("*.wav")}
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no staging left
+
+
+def test_a_crash_while_rendering_leaves_the_previous_datasets_untouched(tmp_path, monkeypatch):
+    import sfvae.synth.factors as factors
+
+    out = tmp_path / "d"
+    assert _run_factors(out, 0) == 0
+    before = _tree_bytes(out)
+    calls = []
+
+    def failing_render(row):
+        calls.append(row["file"])
+        if len(calls) > 5:
+            raise RuntimeError("simulated crash")
+        return real_render(row)
+
+    real_render = factors._render
+    monkeypatch.setattr(factors, "_render", failing_render)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        write_factor_datasets(out, FACTORS, {f: parse_grid(SPREAD[f]) for f in FACTORS}, seed=9)
+    assert _tree_bytes(out) == before  # old files and manifest as they were, no staging left
+    assert sorted(p.name for p in out.iterdir()) == ["f0", "f1", "f2", "f3", MANIFEST]
 
 
 @pytest.mark.parametrize("args, message", [

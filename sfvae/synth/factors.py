@@ -346,6 +346,8 @@ def write_factor_datasets(out_dir: str | os.PathLike, factors: Iterable[str] = F
                           sample_rate: int = SAMPLE_RATE, jobs: int | None = None) -> Path:
     """Write ``out_dir/<factor>/*.wav`` and ``out_dir/manifest.csv``; returns the manifest path.
 
+    Datasets of other factors already listed in an earlier manifest there are kept in it.
+
     Files are rendered into a hidden temporary folder inside ``out_dir``, each dataset
     folder then replaces any previous one by rename, and the manifest comes last (atomic),
     so a crash leaves no half-written dataset under the manifest's name.
@@ -388,8 +390,20 @@ def write_factor_datasets(out_dir: str | os.PathLike, factors: Iterable[str] = F
         shutil.rmtree(staging, ignore_errors=True)
 
     manifest = out_dir / MANIFEST
-    write_text(manifest, _to_csv(rows))
+    kept = [r for r in _previous_rows(out_dir) if r["factor"] not in factors]
+    order = {f: i for i, f in enumerate(FACTORS)}
+    merged = sorted(kept + rows, key=lambda r: order[r["factor"]])  # stable within a factor
+    write_text(manifest, _to_csv(merged))
     return manifest
+
+
+def _previous_rows(out_dir: Path) -> list[dict]:
+    """Rows of an earlier manifest whose files still exist (datasets not rewritten now)."""
+    try:
+        rows = read_manifest(out_dir / MANIFEST)
+    except (InputError, ValueError, KeyError, OSError):
+        return []
+    return [r for r in rows if (out_dir / r["file"]).is_file()]
 
 
 def _to_csv(rows: list[dict]) -> str:
