@@ -187,15 +187,17 @@ def synthesize(
 
     control_hop = max(1, int(round(CONTROL_PERIOD_S * sample_rate)))
     n_control = n_samples // control_hop + 2  # control points at 0, hop, ... past the end
+    # where each control point lies in the duration: trajectories' anchors span 0..1
+    where = np.minimum(np.arange(n_control) * control_hop / max(n_samples - 1, 1), 1.0)
     f0_track = None
     if voiced:
-        f0_track = _trajectory(f0, n_control, "f0")
+        f0_track = _trajectory(f0, where, "f0")
         _check_positive(f0_track, "f0", "Hz")
         if np.any(f0_track >= nyquist):
             raise ArgumentError(
                 f"f0 must be below the Nyquist limit ({nyquist:g} Hz at {sample_rate} Hz); "
                 f"got {float(np.max(f0_track)):g} Hz")
-    formant_tracks, bandwidth_tracks = _formant_tracks(formants, bandwidths, n_control, nyquist)
+    formant_tracks, bandwidth_tracks = _formant_tracks(formants, bandwidths, where, nyquist)
 
     # Temperature: slow random drifts, as Soundgen (range scales with duration).
     seconds = n_samples / sample_rate
@@ -354,7 +356,8 @@ def _rms(x: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(x))))
 
 
-def _trajectory(value: Trajectory | None, n: int, name: str) -> np.ndarray:
+def _trajectory(value: Trajectory | None, where: np.ndarray, name: str) -> np.ndarray:
+    """Values at ``where`` (fractions 0..1 of the duration); anchors spread evenly over it."""
     if value is None:
         raise ArgumentError(f"{name} is required")
     try:
@@ -370,8 +373,8 @@ def _trajectory(value: Trajectory | None, n: int, name: str) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise ArgumentError(f"{name} contains NaN or infinite values")
     if arr.size == 1:
-        return np.full(n, arr[0])
-    return np.interp(np.linspace(0.0, arr.size - 1.0, n), np.arange(arr.size), arr)
+        return np.full(where.shape, arr[0])
+    return np.interp(where * (arr.size - 1.0), np.arange(arr.size), arr)
 
 
 def _check_positive(track: np.ndarray, name: str, unit: str) -> None:
@@ -379,7 +382,7 @@ def _check_positive(track: np.ndarray, name: str, unit: str) -> None:
         raise ArgumentError(f"{name} must be positive; got {float(np.min(track)):g} {unit}")
 
 
-def _formant_tracks(formants, bandwidths, n_control, nyquist):
+def _formant_tracks(formants, bandwidths, where, nyquist):
     if formants is None or isinstance(formants, (int, float, np.floating)):
         raise ArgumentError("formants must be a sequence (f1, f2, ...)")
     formants = list(formants)
@@ -387,7 +390,7 @@ def _formant_tracks(formants, bandwidths, n_control, nyquist):
         raise ArgumentError("at least one formant (f1) is required")
     if len(formants) > 16:
         raise ArgumentError(f"at most 16 formants are supported; got {len(formants)}")
-    tracks = [_trajectory(f, n_control, f"f{i + 1}") for i, f in enumerate(formants)]
+    tracks = [_trajectory(f, where, f"f{i + 1}") for i, f in enumerate(formants)]
     for i, t in enumerate(tracks):
         _check_positive(t, f"f{i + 1}", "Hz")
         if np.any(t >= nyquist):
@@ -402,7 +405,7 @@ def _formant_tracks(formants, bandwidths, n_control, nyquist):
                 f"{tracks[i - 1][j]:g} Hz and f{i + 1} = {tracks[i][j]:g} Hz")
     # Resonances above the given ones up to Nyquist, from the mean of each given track.
     means = complete_formants([float(t.mean()) for t in tracks], nyquist)
-    tracks += [np.full(n_control, f) for f in means[len(tracks):]]
+    tracks += [np.full(where.shape, f) for f in means[len(tracks):]]
     bandwidths = [] if bandwidths is None else list(bandwidths)
     if len(bandwidths) > len(formants):
         raise ArgumentError(f"{len(bandwidths)} bandwidths given for {len(formants)} formants")
@@ -412,7 +415,7 @@ def _formant_tracks(formants, bandwidths, n_control, nyquist):
         if b is None:
             b_tracks.append(default_bandwidth(t))
         else:
-            bt = _trajectory(b, n_control, f"bandwidth of f{i + 1}")
+            bt = _trajectory(b, where, f"bandwidth of f{i + 1}")
             _check_positive(bt, f"bandwidth of f{i + 1}", "Hz")
             b_tracks.append(bt)
     return np.stack(tracks), np.stack(b_tracks)
