@@ -54,7 +54,7 @@ def _pct(a: float, b: float) -> float:
 
 
 def edit_accuracy(model, control, bases=BASE_VOWELS, n_targets=N_TARGETS, phase=None,
-                  duration: float = 1.0, seed: int = 0, factors=FACTORS) -> dict:
+                  duration: float = 1.0, seed: int = 0, factors=FACTORS, **edit_options) -> dict:
     """Returns {'rows': [...], 'summary': {factor: {...}}} (see the module docstring)."""
     from .editor import edit_audio
 
@@ -71,7 +71,7 @@ def edit_accuracy(model, control, bases=BASE_VOWELS, n_targets=N_TARGETS, phase=
                        "trusted": _pct(truth[factor], target) <= TRUST_PCT}
                 if row["trusted"]:
                     y = edit_audio(x, EditRequest(**{factor: float(target)}), model=model,
-                                   control=control, phase=phase)
+                                   control=control, phase=phase, **edit_options)
                     out = measure(y)
                     row["error_pct"] = _pct(out[factor], target)
                     for other in FACTORS:

@@ -33,6 +33,8 @@ from .learn import Control, load_control, model_fingerprint
 
 VOICING_POLICIES = ("voiced", "all")
 CROSSFADE_FRAMES = 3   # raised-cosine ramp (frames of 16 ms) between edited and kept frames
+PROTECT_WEIGHT = 0.0   # weight of keeping the other factors' coordinates (joint_step)
+RIDGE = 0.05
 
 
 class RangeWarning(UserWarning):
@@ -115,20 +117,20 @@ def _check_range(control: Control, name: str, values: np.ndarray, clamp: bool) -
 
 def edit_latents(z: np.ndarray, request: EditRequest, control: Control,
                  f0_in: np.ndarray | None = None, voicing: str = "voiced",
-                 crossfade: int = CROSSFADE_FRAMES) -> tuple[np.ndarray, np.ndarray]:
+                 crossfade: int = CROSSFADE_FRAMES,
+                 protect: float = PROTECT_WEIGHT) -> tuple[np.ndarray, np.ndarray]:
     """Edited latent vectors [T, K] and the per-frame edit weight in [0, 1] (0 = untouched).
 
     ``f0_in``: the input's f0 per frame (NaN unvoiced); needed for ``f0_scale`` and for
-    the "voiced" policy.
+    the "voiced" policy. ``protect``: weight of keeping the coordinates of the factors not
+    edited (0 = METHOD's formula; see :func:`joint_step`).
     """
     if voicing not in VOICING_POLICIES:
         raise ArgumentError(f"unknown voicing policy {voicing!r}; choose one of {', '.join(VOICING_POLICIES)}")
     n = z.shape[0]
     z = np.asarray(z, dtype=np.float64)
-    weight = np.zeros(n)
     if f0_in is not None and voicing == "voiced":
-        voiced = np.isfinite(f0_in)
-        f0_weight = crossfade_weights(voiced, crossfade)
+        f0_weight = crossfade_weights(np.isfinite(f0_in), crossfade)
     else:
         f0_weight = np.ones(n)
 
@@ -141,20 +143,54 @@ def edit_latents(z: np.ndarray, request: EditRequest, control: Control,
         contour = np.interp(np.arange(n), idx, f0_in[voiced])  # unvoiced gaps bridged linearly
         targets = {"f0": _check_range(control, "f0", contour * request.f0_scale, clamp=True),
                    **targets}
+    coords: dict[str, np.ndarray] = {}   # target coordinates per edited factor, [T, M_i]
+    weights: dict[str, np.ndarray] = {}
     for name in FACTORS:
         if name not in targets:
             continue
         y = target_per_frame(targets[name], n)
         if not (name == "f0" and request.f0_scale is not None):
             y = _check_range(control, name, y, clamp=False)
-        w = f0_weight if name == "f0" else np.ones(n)
-        moved = control.set_factor(name, z, y)
-        z = z + w[:, None] * (moved - z)
-        weight = np.maximum(weight, w)
-    if request.whisper:
-        z = control.remove_factor("f0", z)
-        weight[:] = 1.0
+        coords[name] = control.g(name, y)
+        weights[name] = f0_weight if name == "f0" else np.ones(n)
+    if request.whisper:  # the f0 subspace removed: its coordinates set to those of m_0
+        coords["f0"] = np.zeros((n, control.factors["f0"].subspace.n_axes))
+        weights["f0"] = np.ones(n)
+    z = joint_step(z, control, coords, weights, protect)
+    weight = np.max(np.stack(list(weights.values())), axis=0) if weights else np.zeros(n)
     return z, weight
+
+
+def joint_step(z: np.ndarray, control: Control, coords: dict, weights: dict,
+               protect: float = PROTECT_WEIGHT) -> np.ndarray:
+    """Smallest change of each z that sets the edited factors' coordinates.
+
+    Solves, per frame, min ||d|| subject to U_e^T (z + d - m_e) = c_e for every edited
+    factor e (all together) and, with weight ``protect``, U_k^T d = 0 for every factor k not
+    edited, in the least-squares sense: d = pinv(A) b. With one edited factor and protect=0
+    this is METHOD's z' = z - U U^T (z - m) + U g(y) exactly; with several it is their joint
+    solution (not "the later edit wins"). A frame's weight scales its residuals b (cross-fade).
+    """
+    if not coords:
+        return z
+    rows, rhs = [], []
+    for name in FACTORS:
+        if name in coords:
+            sub = control.factors[name].subspace
+            rows.append(sub.basis.T)
+            rhs.append(weights[name][:, None] * (coords[name] - sub.project(z)))
+        elif protect > 0 and name in control.factors:
+            basis = control.factors[name].subspace.basis
+            rows.append(protect * basis.T)
+            rhs.append(np.zeros((z.shape[0], basis.shape[1])))
+    matrix = np.concatenate(rows, axis=0)            # [R, K]
+    residual = np.concatenate(rhs, axis=1)           # [T, R]
+    if protect <= 0:
+        return z + residual @ np.linalg.pinv(matrix, rcond=1e-6).T
+    # Protection makes the system (nearly) square and ill-conditioned where subspaces
+    # overlap: a small ridge on ||d|| keeps the step bounded.
+    gram = matrix.T @ matrix + RIDGE * np.eye(matrix.shape[1])
+    return z + residual @ np.linalg.solve(gram, matrix.T).T
 
 
 def check_phase(phase: str | None) -> str:
@@ -187,7 +223,8 @@ def resynthesize(model, state: dict, z: np.ndarray, weight: np.ndarray, length: 
 
 def edit_audio(audio: np.ndarray, request: EditRequest, model=None, control=None,
                phase: str | None = None, n_iter: int | None = None, voicing: str = "voiced",
-               crossfade: int = CROSSFADE_FRAMES, keep_unedited: bool = True) -> np.ndarray:
+               crossfade: int = CROSSFADE_FRAMES, keep_unedited: bool = True,
+               protect: float = PROTECT_WEIGHT) -> np.ndarray:
     """Edit a 16 kHz mono waveform; returns float32 audio of the same length and peak scale.
 
     ``model``/``control``: objects, paths, or None for the shipped default pair.
@@ -202,5 +239,5 @@ def edit_audio(audio: np.ndarray, request: EditRequest, model=None, control=None
     n = state["z"].shape[0]
     need_f0 = request.f0_scale is not None or (voicing == "voiced" and request.f0 is not None)
     f0_in = frame_f0(audio, n) if need_f0 else None
-    z, weight = edit_latents(state["z"], request, control, f0_in, voicing, crossfade)
+    z, weight = edit_latents(state["z"], request, control, f0_in, voicing, crossfade, protect)
     return resynthesize(model, state, z, weight, audio.size, phase, n_iter, keep_unedited)
