@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import tempfile
 import wave
@@ -224,8 +225,15 @@ def _plan(factor: str, grid: np.ndarray | None, contexts: Sequence[Context] | No
     if not np.all(np.isfinite(grid)):
         raise ArgumentError(f"the {factor} grid has non-finite values")
     _check_duration(duration, _check_sample_rate(sample_rate))
+    if np.unique(grid).size != grid.size:
+        raise ArgumentError(f"the {factor} grid repeats values (file names would collide)")
     if contexts is None:
         contexts = default_contexts(factor, grid)
+    names = [c.name for c in contexts]
+    if not names or len(set(names)) != len(names) or not all(
+            re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", n) for n in names):
+        raise ArgumentError(f"contexts need distinct names of letters, digits, '_', '.', '-'; "
+                            f"got {names}")
     lo, hi = float(grid.min()), float(grid.max())
     for ctx in contexts:  # the grid's extremes bound every file: check before writing any
         for value in (lo, hi):
@@ -249,6 +257,9 @@ def _plan(factor: str, grid: np.ndarray | None, contexts: Sequence[Context] | No
 
 def _check_values(values: Mapping[str, float], sample_rate: int, where: str) -> None:
     nyquist = sample_rate / 2.0
+    missing = [k for k in _VALUE_FIELDS if k not in values]
+    if missing:
+        raise ArgumentError(f"no value for {', '.join(missing)} ({where})")
     for key in _VALUE_FIELDS:
         v = values[key]
         if not (np.isfinite(v) and 0 < v < nyquist):
