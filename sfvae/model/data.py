@@ -294,17 +294,22 @@ class ShuffledFrames:
         emitted = 0
         for g in range(0, len(blocks), self.group_blocks):
             group = np.sort(blocks[g:g + self.group_blocks])  # sorted: sequential reads
-            parts = [carry] + [np.asarray(self.frames[s:s + self.block_frames])
-                               for s in self.block_starts[group]]
-            pool = np.concatenate(parts)
-            pool = pool[rng.permutation(pool.shape[0])]
+            # One copy into the pool, one gather per batch (no whole-pool shuffled copy).
+            lengths = self._block_len(group)
+            pool = np.empty((len(carry) + int(lengths.sum()), self.frames.shape[1]), np.float32)
+            pool[:len(carry)] = carry
+            at = len(carry)
+            for start, length in zip(self.block_starts[group], lengths):
+                pool[at:at + length] = self.frames[start:start + length]
+                at += length
+            order = rng.permutation(pool.shape[0])
             n_full = pool.shape[0] // self.batch_size
             for i in range(n_full):
                 if emitted == n_batches:
                     return
-                yield pool[i * self.batch_size:(i + 1) * self.batch_size]
+                yield pool[order[i * self.batch_size:(i + 1) * self.batch_size]]
                 emitted += 1
-            carry = pool[n_full * self.batch_size:]
+            carry = pool[order[n_full * self.batch_size:]]
         if emitted < n_batches and carry.shape[0] and not self.drop_last:
             yield carry
 
