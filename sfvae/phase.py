@@ -20,9 +20,9 @@ Quality and speed of each, measured, are in benchmarks/README.md ("Phase reconst
 from __future__ import annotations
 
 import numpy as np
-import torch
+from scipy import fft
 
-from .conventions import CENTER, HOP_LENGTH, N_BINS, N_FFT, PAD_MODE, WIN_LENGTH
+from .conventions import HOP_LENGTH, N_BINS, N_FFT, WIN_LENGTH
 from .errors import ArgumentError
 
 __all__ = [
@@ -44,18 +44,30 @@ PGHI_TOLERANCE = 1e-5
 _EPS = 1e-12
 
 
-def _window(dtype=torch.float32) -> torch.Tensor:
-    return torch.hann_window(WIN_LENGTH, periodic=True, dtype=dtype)
+def _window() -> np.ndarray:
+    """Periodic Hann, as torch.hann_window(periodic=True) in sfvae.audio."""
+    return np.hanning(WIN_LENGTH + 1)[:-1].astype(np.float32)
 
 
-def _stft(x: torch.Tensor, window: torch.Tensor) -> torch.Tensor:
-    """Waveform -> complex [F, T] (torch layout; the public API is frames-first)."""
-    return torch.stft(x, N_FFT, HOP_LENGTH, WIN_LENGTH, window, center=CENTER,
-                      pad_mode=PAD_MODE, return_complex=True)
+def _inverse_envelope(n_frames: int) -> np.ndarray:
+    """1 / sum_t w^2(n - t hop) over the padded signal: the WOLA normaliser."""
+    window = _window()
+    envelope = _overlap_add(np.broadcast_to(window**2, (n_frames, N_FFT)))
+    return (1.0 / np.maximum(envelope, 1e-8)).astype(np.float32)
 
 
-def _istft(spec: torch.Tensor, window: torch.Tensor, length: int) -> torch.Tensor:
-    return torch.istft(spec, N_FFT, HOP_LENGTH, WIN_LENGTH, window, center=CENTER, length=length)
+def _overlap_add(frames: np.ndarray) -> np.ndarray:
+    """Sum frames [T, N] at hop spacing into a padded signal of (T - 1) hop + N samples.
+
+    N is a multiple of the hop, so this is N/hop shifted block additions (no Python loop
+    over frames)."""
+    n_frames = frames.shape[0]
+    ratio = N_FFT // HOP_LENGTH
+    out = np.zeros((n_frames + ratio - 1, HOP_LENGTH), dtype=frames.dtype)
+    blocks = frames.reshape(n_frames, ratio, HOP_LENGTH)
+    for q in range(ratio):
+        out[q:q + n_frames] += blocks[:, q]
+    return out.reshape(-1)
 
 
 def _check_magnitude(magnitude: np.ndarray) -> np.ndarray:
@@ -120,28 +132,32 @@ def _fast_griffin_lim(mag: np.ndarray, phase: np.ndarray, n_iter: int, length: i
 
     P2 sets the magnitude, P1 = STFT(ISTFT(.)) projects onto consistent spectrograms. Only the
     phase of t_n is used, so t_n is kept as c_n - alpha/(1+alpha) c_{n-1} (same direction).
+    The round trip works on the padded signal (frame t at t*hop, before the centring pad is
+    cut), so edge frames see the signal estimate rather than a reflection of it, and a
+    consistent spectrogram is a fixed point. scipy.fft in float32 on one thread: about twice
+    as fast as torch.stft/istft here, and immune to thread oversubscription on a busy machine.
     """
     window = _window()
-    target = torch.from_numpy(np.ascontiguousarray(mag.T))
-    angles = torch.polar(torch.ones_like(target),
-                         torch.from_numpy(np.ascontiguousarray(np.asarray(phase, np.float32).T)))
-    n_frames = target.shape[1]
-    # Round trips run at the signal's true length where the caller gave it (the oracle case
-    # is then exact), never shorter than the frames need nor longer than they cover.
-    inner_length = min(max(length, (n_frames - 1) * HOP_LENGTH),
-                       (n_frames - 1) * HOP_LENGTH + N_FFT // 2)
-    previous = torch.zeros_like(angles)
-    weight = momentum / (1.0 + momentum)
+    inv_envelope = _inverse_envelope(mag.shape[0])
+    target = mag.astype(np.float32)
+    angles = np.exp(1j * np.asarray(phase, dtype=np.float32)).astype(np.complex64)
+    previous = np.zeros_like(angles)
+    weight = np.float32(momentum / (1.0 + momentum))
     for _ in range(n_iter):
-        rebuilt = _stft(_istft(target * angles, window, inner_length), window)[:, :n_frames]
+        signal = _overlap_add(fft.irfft(target * angles, N_FFT, axis=1) * window) * inv_envelope
+        frames = np.lib.stride_tricks.sliding_window_view(signal, N_FFT)[::HOP_LENGTH]
+        rebuilt = fft.rfft(frames * window, axis=1)
         angles = rebuilt - weight * previous
-        angles = angles / (angles.abs() + _EPS)
+        # Scale the (re, im) pairs by a real factor: numpy's complex / real division is ~5x slower.
+        scale = 1.0 / (np.abs(angles) + np.float32(_EPS))
+        angles.view(np.float32).reshape(*angles.shape, 2)[...] *= scale[..., None]
         previous = rebuilt
-    out = _istft(target * angles, window, inner_length).numpy().astype(np.float32)
-    return _fit_length(out, length)
+    signal = _overlap_add(fft.irfft(target * angles, N_FFT, axis=1) * window) * inv_envelope
+    return _fit_length(signal[N_FFT // 2:N_FFT // 2 + length], length)
 
 
 def _fit_length(x: np.ndarray, length: int) -> np.ndarray:
+    x = x.astype(np.float32, copy=False)
     return x[:length] if x.size >= length else np.pad(x, (0, length - x.size))
 
 
@@ -160,14 +176,11 @@ def _rtisi_la(mag: np.ndarray, n_iter: int, length: int,
     everything inside it is vectorised over the block.
     """
     n_frames = mag.shape[0]
-    window = np.hanning(WIN_LENGTH + 1)[:-1].astype(np.float64)  # periodic Hann = torch's
+    window = _window().astype(np.float64)
     look_ahead = N_FFT // HOP_LENGTH - 1
     padded_length = (n_frames - 1) * HOP_LENGTH + N_FFT
-    # Full WOLA normaliser sum_t w^2(n - t hop); the partial signal is divided by it too.
-    envelope = np.zeros(padded_length)
-    for t in range(n_frames):
-        envelope[t * HOP_LENGTH:t * HOP_LENGTH + N_FFT] += window**2
-    inv_envelope = 1.0 / np.maximum(envelope, 1e-8)
+    # The full WOLA normaliser; the partial signal is divided by it too.
+    inv_envelope = _inverse_envelope(n_frames).astype(np.float64)
     committed = np.zeros(padded_length)          # sum of w * frame over committed frames
     frames = np.zeros((n_frames, N_FFT))          # current time signal of every frame
     target = mag.astype(np.float64)
@@ -204,7 +217,7 @@ def _rtisi_la(mag: np.ndarray, n_iter: int, length: int,
             frames[m:last + 1] = np.fft.irfft(spec, N_FFT, axis=1)
         committed[m * HOP_LENGTH:m * HOP_LENGTH + N_FFT] += window * frames[m]
     signal = committed * inv_envelope
-    return _fit_length(signal[N_FFT // 2:N_FFT // 2 + length].astype(np.float32), length)
+    return _fit_length(signal[N_FFT // 2:N_FFT // 2 + length], length)
 
 
 # --------------------------------------------------------------------------- PGHI
