@@ -51,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output folder")
     p.add_argument("--full", action="store_true", help="every grid value (slow)")
     p.add_argument("--quick", action="store_true",
-                   help="two vowels, two targets per factor (a smoke test, minutes)")
+                   help="two vowels, one target per vowel and factor (a smoke test, minutes)")
     p.add_argument("--resume", action="store_true", help="continue OUT/results.csv, skipping "
                                                          "edits already scored")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")

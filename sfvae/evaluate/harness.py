@@ -22,7 +22,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 import sys
 import time
 import warnings
@@ -48,7 +47,7 @@ SUPPORTED = {"psola": ("f0",)}
 MODEL_METHODS = ("sfvae", "vae-baseline")
 DEFAULT_TARGETS = 5
 QUICK_ITEMS = (("male", "aa"), ("female", "ae"))
-QUICK_TARGETS = 2
+QUICK_TARGETS = 1  # per input and factor; two inputs give two targets per factor
 RESULTS = "results.csv"
 SCORES = ("nisqa", "dnsmos_ovrl", "dnsmos_sig", "dnsmos_bak", "dnsmos_p808")
 COLUMNS = (["item", "dataset", "kind", "method", "factor", "target", "status", "duration_s",
@@ -281,7 +280,7 @@ def plan_tasks(items: list[EvalItem], methods, config: EvalConfig, done: set) ->
 
 def _fmt(value) -> str:
     if isinstance(value, float):
-        return "" if math.isnan(value) else f"{value:.6g}"
+        return "" if math.isnan(value) else f"{value:.9g}"
     return str(value)
 
 
@@ -321,7 +320,9 @@ def evaluate(config: EvalConfig) -> dict:
                  f"{' (resuming)' if results.exists() else ''}")
 
     new_file = not results.exists()
-    threads = 1 if config.jobs > 1 else min(2, os.cpu_count() or 1)
+    # One thread per process: NISQA and DNSMOS run several times slower with more on a
+    # shared machine; use --jobs for parallelism.
+    threads = 1
     bar = None
     if config.progress:
         from tqdm import tqdm

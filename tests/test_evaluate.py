@@ -1,0 +1,149 @@
+"""`sfvae evaluate`: inputs, target grids, and the --quick run end to end."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sfvae.cli import main
+from sfvae.evaluate.data import VOWELS, peterson_barney, vowel_items
+from sfvae.evaluate.harness import GRIDS, targets_for
+from sfvae.evaluate.metrics import delta_percent, find_nisqa_weights
+from tests.conftest import REFERENCE_WEIGHTS
+
+
+def test_vowels_cover_the_table_with_20_speakers_per_sex():
+    items = vowel_items()
+    for kind in ("male", "female"):
+        mine = [i for i in items if i.meta["kind"] == kind]
+        speakers = {i.meta["speaker"] for i in mine}
+        assert len(speakers) >= 20
+        assert len(mine) == 10 * len(speakers)
+        assert {i.meta["vowel"] for i in mine} == set(VOWELS)
+    # Labels are the table's own values (first repetition of each speaker and vowel).
+    table = {}
+    for row in peterson_barney():
+        table.setdefault((row["type"], row["speaker"], row["vowel"]), row)
+    item = next(i for i in items if i.meta["kind"] == "female" and i.meta["vowel"] == "ae")
+    row = table[("w", item.meta["speaker"], "ae")]
+    assert item.labels == {k: row[k] for k in ("f0", "f1", "f2", "f3")}
+
+
+def test_rendered_vowels_have_their_labelled_f0_and_f1():
+    from sfvae.measure import measure
+
+    items = vowel_items(speakers_per_kind=2, vowels=("aa", "ae"))
+    assert len(items) == 8
+    voices = {json.dumps(i.recipe["voice"], sort_keys=True) for i in items}
+    assert len(voices) == 4  # one voice per speaker
+    for item in items:
+        got = measure(item.load())
+        assert abs(got["f0"] - item.labels["f0"]) / item.labels["f0"] < 0.02
+        assert abs(got["f1"] - item.labels["f1"]) / item.labels["f1"] < 0.15
+
+
+def test_targets_lie_on_the_paper_grids_and_are_reproducible():
+    sizes = {"f0": 201, "f1": 61, "f2": 81, "f3": 51}
+    for factor, (start, stop, step) in GRIDS.items():
+        full = targets_for(0, factor, None, 0)
+        assert len(full) == sizes[factor] and full[0] == start and full[-1] == stop
+        some = targets_for(3, factor, 5, 0)
+        assert len(some) == 5 and set(some) <= set(full)
+        assert some == targets_for(3, factor, 5, 0)
+        assert some != targets_for(4, factor, 5, 0)
+
+
+def test_delta_percent():
+    assert delta_percent(110.0, 100.0) == pytest.approx(10.0)
+    assert np.isnan(delta_percent(float("nan"), 100.0))
+
+
+def _quick_setup() -> tuple[list[str], list[str]]:
+    """Methods and options for the quick run with whatever models are installed."""
+    from sfvae.control import default_control_path
+    from sfvae.model import default_model_path
+
+    if default_model_path().exists() and default_control_path().exists():
+        return ["sfvae", "vae-baseline", "psola", "world"], []
+    if REFERENCE_WEIGHTS.exists():
+        return ["vae-baseline", "psola", "world"], ["--model", str(REFERENCE_WEIGHTS)]
+    return ["psola", "world"], []
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("evaluate") / "quick"
+    methods, extra = _quick_setup()
+    code = main(["evaluate", "--quick", "--methods", ",".join(methods), "-o", str(out), *extra])
+    assert code == 0
+    return out, methods
+
+
+def _rows(out: Path) -> list[dict]:
+    with open(out / "results.csv", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_quick_run_writes_every_output(quick_run):
+    out, methods = quick_run
+    for name in ("results.csv", "summary.json", "table.md", "delta_f0.png", "delta_f1.png"):
+        assert (out / name).stat().st_size > 0, name
+    rows = _rows(out)
+    assert {r["method"] for r in rows} == set(methods) | {"input"}
+    assert not [r["error"] for r in rows if r["status"] == "error"]
+    # Praat measures every edit of the signal-processing baselines; a model method's output
+    # may lose the edited factor (status "unmeasured", left out of the means).
+    assert all(r["status"] == "ok" for r in rows if r["method"] in ("input", "psola", "world"))
+    assert sum(r["status"] == "ok" for r in rows) >= 0.8 * len(rows)
+    table = (out / "table.md").read_text()
+    assert "| psola | f1 | n/a" in table
+    assert not any(r["method"] == "psola" and r["factor"] != "f0" for r in rows)
+
+
+def test_quick_run_numbers_are_sane(quick_run):
+    out, methods = quick_run
+    summary = json.loads((out / "summary.json").read_text())["methods"]
+    # Time-domain and vocoder f0 edits are accurate to well under 2 % (Praat).
+    for m in ("psola", "world"):
+        assert summary[m]["factors"]["f0"]["delta"]["f0"]["mean"] < 2.0
+    # WORLD's formant edits leave f0 where it was.
+    for f in ("f1", "f2", "f3"):
+        assert summary["world"]["factors"][f]["delta"]["f0"]["mean"] < 2.0
+    rows = _rows(out)
+    for r in rows:
+        assert 1.0 <= float(r["dnsmos_ovrl"]) <= 5.0
+        if find_nisqa_weights() is not None:
+            assert 0.5 <= float(r["nisqa"]) <= 5.5
+        if r["method"] != "input":
+            assert float(r["rtf"]) > 0
+        if r["method"] != "input" and r["status"] == "ok":
+            target = float(r["target"])
+            assert float(r[f"delta_{r['factor']}"]) == pytest.approx(
+                abs(float(r[f"out_{r['factor']}"]) - target) / target * 100, abs=1e-4)
+    # The model methods' accuracy depends on the model (tested in test_baselines and
+    # test_control); here they must have run every planned edit.
+    for m in set(methods) & {"sfvae", "vae-baseline"}:
+        assert all(summary[m]["factors"][f]["n_edits"] == 2 for f in ("f0", "f1", "f2", "f3"))
+
+
+def test_resume_skips_done_edits_and_refuses_to_overwrite(quick_run, capsys):
+    out, methods = quick_run
+    before = len(_rows(out))
+    _, extra = _quick_setup()
+    args = ["evaluate", "--quick", "--methods", ",".join(methods), "-o", str(out), *extra]
+    assert main(args) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert main(args + ["--resume"]) == 0
+    assert len(_rows(out)) == before
+
+
+def test_bad_arguments_exit_2(tmp_path, capsys):
+    assert main(["evaluate", "--quick", "--methods", "psola,nope", "-o", str(tmp_path / "a")]) == 2
+    assert "unknown method" in capsys.readouterr().err
+    assert main(["evaluate", "--data", str(tmp_path / "missing"), "--methods", "psola",
+                 "-o", str(tmp_path / "b")]) == 2
+    assert "not a folder" in capsys.readouterr().err
