@@ -17,7 +17,7 @@ from sfvae.cli import main as cli_main
 from sfvae.errors import ArgumentError, InputError
 from sfvae.model import load_model
 from sfvae.model.data import (ShuffledFrames, build_frame_cache, corpus_hash, find_audio_files,
-                              split_corpus)
+                              prefetch, split_corpus)
 from sfvae.model.train import (ABORT_ENV, TrainConfig, TrainingAborted, checkpoint_path,
                                history_path, plot_path, train)
 
@@ -136,6 +136,24 @@ def test_epoch_shuffle_covers_every_frame_once_and_mixes_files():
     ids = [np.concatenate([b[:, 0] for b in s.epoch(0)]).astype(int) for s in ranks]
     assert not set(ids[0]) & set(ids[1])
     assert len(ids[0]) == len(ids[1]) == ranks[0].batches_per_epoch(0) * 100
+    # The background-thread prefetch yields the same batches in the same order.
+    fetched = np.concatenate([b[:, 0] for b in prefetch(loader.epoch(0))]).astype(int)
+    assert np.array_equal(fetched, seen)
+
+
+def test_prefetch_propagates_errors_and_stops_early():
+    def failing():
+        yield np.zeros(2)
+        raise InputError("x.wav", "broken")
+
+    with pytest.raises(InputError, match="broken"):
+        list(prefetch(failing()))
+    endless = prefetch(np.full(3, i) for i in range(10**9))
+    assert next(endless)[0] == 0 and next(endless)[0] == 1
+    endless.close()  # the producer thread is told to stop and exits
+    import threading
+
+    assert not any(t.name == "sfvae-batches" and t.is_alive() for t in threading.enumerate())
 
 
 # ----------------------------------------------------------------------------- training

@@ -314,6 +314,46 @@ class ShuffledFrames:
             yield carry
 
 
+def prefetch(batches: Iterator[np.ndarray], depth: int = 3) -> Iterator[np.ndarray]:
+    """Run a batch iterator in a background thread (numpy copies release the GIL), so that
+    reading and shuffling overlap with training. Same items, same order."""
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(depth)
+    stop = threading.Event()
+    end = object()
+
+    def produce() -> None:
+        try:
+            for item in batches:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(end)
+        except BaseException as exc:  # re-raised in the consumer
+            q.put(exc)
+
+    thread = threading.Thread(target=produce, daemon=True, name="sfvae-batches")
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is end:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
 def sequential_batches(frames: np.ndarray, batch_size: int, rank: int = 0,
                        world_size: int = 1) -> Iterator[np.ndarray]:
     """Unshuffled batches of this rank's contiguous share (for validation)."""

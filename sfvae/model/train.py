@@ -30,8 +30,8 @@ import torch
 
 from ..errors import ArgumentError, InputError
 from ..fileio import atomic_path, write_text
-from .data import (FrameSet, ShuffledFrames, build_frame_cache, corpus_hash, sequential_batches,
-                   split_corpus)
+from .data import (FrameSet, ShuffledFrames, build_frame_cache, corpus_hash, prefetch,
+                   sequential_batches, split_corpus)
 from .io import save_model
 from .vae import VAE, VAEConfig
 
@@ -385,8 +385,8 @@ def _train(cfg: TrainConfig, d: Dist) -> TrainResult:
                                 IS=f"{s[0] / n:.1f}", KL=f"{s[1] / n:.2f}", refresh=False)
             bar.update(1)
 
-        sums = train_epoch(ddp_model, optimizer, loader.epoch(epoch), mcfg.beta, d.device,
-                           on_batch)
+        sums = train_epoch(ddp_model, optimizer, prefetch(loader.epoch(epoch)), mcfg.beta,
+                           d.device, on_batch)
         batches_done = state["batches"]
         bar.close()
         tr_is, tr_kl, tr_n = _all_reduce_sum(sums, d)
