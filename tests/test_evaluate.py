@@ -33,17 +33,24 @@ def test_vowels_cover_the_table_with_20_speakers_per_sex():
     assert item.labels == {k: row[k] for k in ("f0", "f1", "f2", "f3")}
 
 
-def test_rendered_vowels_have_their_labelled_f0_and_f1():
+def test_rendered_vowels_measure_as_labelled():
     from sfvae.measure import measure
 
-    items = vowel_items(speakers_per_kind=2, vowels=("aa", "ae"))
-    assert len(items) == 8
+    # Front vowels of women are where Praat invents a formant when F4/F5 are missing
+    # below its 5500 Hz ceiling; with them, most measure right (female /iy/ at f0 230 Hz
+    # can still get a spurious F2 from Praat).
+    items = vowel_items(speakers_per_kind=2, vowels=("iy", "ae", "aa", "uw"))
+    assert len(items) == 16
     voices = {json.dumps(i.recipe["voice"], sort_keys=True) for i in items}
     assert len(voices) == 4  # one voice per speaker
+    wrong = []
     for item in items:
         got = measure(item.load())
-        assert abs(got["f0"] - item.labels["f0"]) / item.labels["f0"] < 0.02
-        assert abs(got["f1"] - item.labels["f1"]) / item.labels["f1"] < 0.15
+        err = {k: abs(got[k] - v) / v for k, v in item.labels.items()}
+        assert err["f0"] < 0.02, (item.item_id, got)
+        if max(err["f1"], err["f2"], err["f3"]) > 0.12:
+            wrong.append(item.item_id)
+    assert len(wrong) <= 2, wrong
 
 
 def test_targets_lie_on_the_paper_grids_and_are_reproducible():

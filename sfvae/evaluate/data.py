@@ -4,8 +4,9 @@ Each input is an :class:`EvalItem` with reference values ``labels`` {f0, f1, f2,
 
 - ``vowels``: the ten vowels of Praat's built-in Peterson & Barney (1952) table, rendered
   by :func:`sfvae.synth.synthesize` with each table speaker's own F0, F1, F2, F3 (first
-  repetition) and a per-speaker voice (source rolloff, jitter, shimmer, breathing,
-  temperature drawn from the speaker's seed). Men (33 speakers) and women (28), children
+  repetition), F4/F5 typical of the speaker kind (:func:`upper_formants`), and a
+  per-speaker voice (source rolloff, jitter, shimmer, breathing, temperature drawn from the
+  speaker's seed). Men (33 speakers) and women (28), children
   (15) on request. Labels = the synthesis values.
 - ``speech``: utterances of MBROLA voices held out of training: from the validation split
   of a corpus folder built by ``sfvae corpus`` when one is given or found, otherwise
@@ -83,10 +84,26 @@ def speaker_voice(speaker: int, kind: str) -> dict:
             "temperature": float(rng.uniform(0.0, 0.015))}
 
 
+# Typical F4, F5 of each kind of speaker (Hz). The table gives F1-F3 only; Praat's Burg
+# analysis looks for five formants below 5500 Hz and, when a voice has fewer there, puts
+# the spare one into the widest gap (between F1 and F2 of front vowels), so F4 and F5
+# are placed below 5500 Hz.
+UPPER_FORMANTS = {"male": (3500.0, 4500.0), "female": (4100.0, 4950.0), "child": (4400.0, 5150.0)}
+MIN_UPPER_SPACING = 500.0
+
+
+def upper_formants(f3: float, kind: str) -> tuple[float, float]:
+    """F4, F5 for a vowel with this F3: the kind's typical values, kept above F3."""
+    f4, f5 = UPPER_FORMANTS[kind]
+    f4 = max(f4, f3 + MIN_UPPER_SPACING)
+    return f4, max(f5, f4 + MIN_UPPER_SPACING)
+
+
 def render_vowel(recipe: dict) -> np.ndarray:
     from ..synth import Voice, synthesize
 
-    return synthesize(recipe["f0"], (recipe["f1"], recipe["f2"], recipe["f3"]),
+    f4, f5 = upper_formants(recipe["f3"], recipe.get("kind", "male"))
+    return synthesize(recipe["f0"], (recipe["f1"], recipe["f2"], recipe["f3"], f4, f5),
                       recipe.get("duration", VOWEL_DURATION_S), voice=Voice(**recipe["voice"]),
                       seed=recipe["seed"])
 
@@ -123,7 +140,7 @@ def vowel_items(kinds=("male", "female"), speakers_per_kind: int | None = None,
         voice = speaker_voice(speaker, kind)
         for row in sorted(rows, key=lambda r: vowels.index(r["vowel"])):
             labels = {k: row[k] for k in ("f0", "f1", "f2", "f3")}
-            recipe = {**labels, "voice": voice, "duration": duration,
+            recipe = {**labels, "kind": kind, "voice": voice, "duration": duration,
                       "seed": int(speaker * 100 + VOWELS.index(row["vowel"]))}
             items.append(EvalItem(f"pb-{kind}{speaker:02d}-{row['vowel']}", labels,
                                   {"dataset": "vowels", "kind": kind, "speaker": speaker,
