@@ -213,3 +213,14 @@ def test_joint_step_is_the_method_formula_for_one_factor_and_meets_several_targe
     out = joint_step(z, control, both, {k: np.ones(6) for k in both})
     for name, coords in both.items():
         np.testing.assert_allclose(control.project(name, out), coords, atol=1e-6)
+
+
+def test_f0_target_revoices_a_whispered_vowel():
+    model, control = _pair()
+    whispered = synthesize(None, (600.0, 1500.0, 2500.0), duration=0.8, voiced=False, seed=2)
+    before = pitch_track(whispered).values
+    # Praat finds at most a spurious "f0" (a resonance of the noise), nowhere near 180 Hz.
+    assert not np.any(np.abs(before[np.isfinite(before)] - 180.0) < 40.0)
+    y = edit_audio(whispered, EditRequest(f0=180.0), model=model, control=control)
+    assert np.mean(np.isfinite(pitch_track(y).values)) > 0.5
+    assert measure(y)["f0"] == pytest.approx(180.0, rel=0.05)

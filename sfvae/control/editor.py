@@ -12,6 +12,8 @@ Design decisions (measured; the numbers are in the README):
   VAE's reconstruction of a frame is not the frame), so fricatives, silences and bursts
   pass through. "all" edits and resynthesises every frame, as the released code does.
   Formant edits and whisper apply to every frame (formants shape unvoiced sounds too).
+  An input with no voiced frame at all (whispered) gets an f0 target on every frame: that
+  re-voices it (METHOD §4).
   Measured on three espeak-ng/MBROLA sentences with the reference weights (f0 = 120, 200,
   x1.3, x0.8): f0 error on voiced frames 3.6 % ("all") vs 3.5 % ("voiced"), log-spectral
   distance to the input on unvoiced frames 9.8 dB ("all") vs 4.0 dB ("voiced").
@@ -137,9 +139,9 @@ def edit_latents(z: np.ndarray, request: EditRequest, control: Control,
         raise ArgumentError(f"unknown voicing policy {voicing!r}; choose one of {', '.join(VOICING_POLICIES)}")
     n = z.shape[0]
     z = np.asarray(z, dtype=np.float64)
-    if f0_in is not None and voicing == "voiced":
+    if f0_in is not None and voicing == "voiced" and np.isfinite(f0_in).any():
         f0_weight = crossfade_weights(np.isfinite(f0_in), crossfade)
-    else:
+    else:  # "all", or nothing voiced (whispered input): f0 on every frame re-voices it
         f0_weight = np.ones(n)
 
     targets = request.targets()
