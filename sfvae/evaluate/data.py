@@ -250,15 +250,25 @@ def _measured_item(path: Path, item_id: str, meta: dict) -> EvalItem:
 
 def load_items(data: str, n_items: int | None = None, seed: int = 0,
                children: bool = False) -> list[EvalItem]:
-    """Items for ``--data``: "vowels", "speech" or a folder; the first ``n_items`` if given."""
+    """Items for ``--data``: "vowels", "speech" or a folder.
+
+    ``n_items``: for vowels and folders a seeded random subset of that size (in the
+    original order), so a small run still spans speakers, sexes and vowels; for speech the
+    number of utterances (default 6).
+    """
+    if n_items is not None and n_items < 1:
+        raise ArgumentError(f"--items must be at least 1, got {n_items}")
+    if data == "speech":
+        return speech_items(n_items or 6, seed=seed)
     if data == "vowels":
         kinds = ("male", "female", "child") if children else ("male", "female")
         items = vowel_items(kinds)
-    elif data == "speech":
-        items = speech_items(n_items or 6, seed=seed)
     else:
         items = folder_items(data)
-    return items[:n_items] if n_items else items
+    if n_items is None or n_items >= len(items):
+        return items
+    keep = np.sort(np.random.default_rng([seed, 7]).choice(len(items), n_items, replace=False))
+    return [items[i] for i in keep]
 
 
 __all__ = ["EvalItem", "VOWELS", "peterson_barney", "vowel_items", "speech_items",
