@@ -9,7 +9,8 @@ import torch
 
 from sfvae.analysis import (
     FactorPoints, FactorSubspace, analyze, dot_matrix, from_control, from_subspace_dir,
-    leakage, max_abs_dots, principal_cosines, regression_quality, summarize, write_report,
+    leakage, max_abs_dots, principal_cosines, regression_quality, side_by_side, summarize,
+    write_report,
 )
 from sfvae.cli import main
 from sfvae.errors import InputError
@@ -119,6 +120,11 @@ def test_write_report_files_and_numbers(tmp_path):
     assert "| f0-f1 | 1.000 | 1.000, 0.000 |" in text and "![trajectories](trajectories.png)" in text
     assert summary == json.loads(json.dumps(summarize(subs, pts) | {"title": "constructed",
                                                                    "notes": []}))
+    table = side_by_side({"a": tmp_path / "rep", "b": tmp_path / "rep"})
+    assert "| M per factor (f0, f1, f2) | 2, 2, 1 | 2, 2, 1 |" in table
+    assert "| f0-f1: max abs dot / cosines | 1.00 / 1.00, 0.00 | 1.00 / 1.00, 0.00 |" in table
+    with pytest.raises(InputError, match="no such report summary"):
+        side_by_side({"x": tmp_path})
 
 
 def test_from_control_matches_the_control(tmp_path):

@@ -2,12 +2,12 @@
 
 from .report import (
     FactorPoints, FactorSubspace, analyze, dot_matrix, encode_factor_datasets, from_control,
-    from_subspace_dir, leakage, max_abs_dots, principal_cosines, regression_quality, summarize,
-    write_report,
+    from_subspace_dir, leakage, max_abs_dots, principal_cosines, regression_quality, side_by_side,
+    summarize, write_report,
 )
 
 __all__ = [
     "FactorPoints", "FactorSubspace", "analyze", "dot_matrix", "encode_factor_datasets",
     "from_control", "from_subspace_dir", "leakage", "max_abs_dots", "principal_cosines",
-    "regression_quality", "summarize", "write_report",
+    "regression_quality", "side_by_side", "summarize", "write_report",
 ]

@@ -543,3 +543,42 @@ def analyze(out_dir: str | os.PathLike, model=None, control=None, subspaces=None
         points = None
     return write_report(out_dir, sets, points, title=title or "sfvae latent subspace analysis",
                         notes=notes, compare=other)
+
+
+def side_by_side(report_dirs: Mapping[str, str | os.PathLike]) -> str:
+    """A markdown table of the key numbers of several reports ({column label: report dir})."""
+    summaries = {}
+    for label, directory in report_dirs.items():
+        path = Path(directory) / "summary.json"
+        if not path.exists():
+            raise InputError(path, "no such report summary (run `sfvae analyze` first)")
+        summaries[label] = json.loads(path.read_text())
+    first = next(iter(summaries.values()))
+    factors = list(first["factors"])
+    rows = [("M per factor (" + ", ".join(factors) + ")",
+             lambda s: ", ".join(str(s["factors"][f]["n_axes"]) for f in factors)),
+            ("variance retained (%)",
+             lambda s: ", ".join(f"{100 * s['factors'][f]['variance_retained']:.0f}" for f in factors)),
+            ("max abs dot, all pairs", lambda s: f"{s['max_abs_dot_overall']:.2f}"),
+            ("max principal cosine, all pairs", lambda s: f"{s['max_principal_cosine_overall']:.2f}")]
+    for pair in first["max_abs_dot"]:
+        rows.append((f"{pair}: max abs dot / cosines",
+                     lambda s, p=pair: f"{s['max_abs_dot'][p]:.2f} / "
+                     + ", ".join(f"{c:.2f}" for c in s["principal_cosines"][p])))
+    if all("leakage" in s for s in summaries.values()):
+        rows.append(("largest leakage D_j -> U_i (i != j)", lambda s: "{:.2f} ({})".format(*max(
+            (v, f"{j}->{i}") for i, d in s["leakage"].items() for j, v in d.items() if i != j))))
+        rows.append(("inverting g: mean error (%)", lambda s: ", ".join(
+            f"{s['regression'][f].get('inversion_error_percent', float('nan')):.1f}" for f in factors)))
+        rows.append(("regression R^2", lambda s: ", ".join(
+            f"{s['regression'][f]['r2']:.2f}" for f in factors)))
+    lines = ["| | " + " | ".join(summaries) + " |", "|---|" + "---|" * len(summaries)]
+    for name, get in rows:
+        cells = []
+        for s in summaries.values():
+            try:
+                cells.append(get(s))
+            except (KeyError, ValueError):
+                cells.append("-")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
