@@ -19,6 +19,8 @@ $(STAMP): pyproject.toml scripts/setup-system.sh
 	$(PY) -m pip install -q numpy cython
 	$(PY) -m pip install -q --no-build-isolation pyworld
 	$(PY) -m pip install -q -e ".[dev]"
+	# NISQA (naturalness metric): its declared dependencies would replace the CPU torch.
+	$(PY) -m pip install -q --no-deps nisqa
 	touch $(STAMP)
 
 setup: $(STAMP)
