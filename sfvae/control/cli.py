@@ -6,14 +6,22 @@ import argparse
 import shlex
 import sys
 import warnings
+from pathlib import Path
 
 from ..edit import METHODS, EditRequest, edit_file, parse_target
 from ..errors import ArgumentError
 
 
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
+
+
 def _print_warnings(caught) -> None:
+    """sfvae's own warnings as one line each; other libraries' warnings as Python shows them."""
     for w in caught:
-        print(f"sfvae: warning: {w.message}", file=sys.stderr)
+        if _PACKAGE_DIR in Path(w.filename).resolve().parents:
+            print(f"sfvae: warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
 def _learn_command(args: argparse.Namespace) -> str:
