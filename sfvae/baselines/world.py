@@ -42,10 +42,18 @@ MIN_GAP_HZ = 100.0
 N_MEASURED = 4  # F1..F4: F4 is the upper neighbour of F3
 
 
+def _pyworld():
+    import warnings
+
+    with warnings.catch_warnings():  # pyworld imports the deprecated pkg_resources
+        warnings.simplefilter("ignore", UserWarning)
+        import pyworld
+    return pyworld
+
+
 def analyse(x: np.ndarray, sample_rate: int = SAMPLE_RATE):
     """WORLD analysis: (f0, times, envelope, aperiodicity), all per 5 ms frame."""
-    import pyworld
-
+    pyworld = _pyworld()
     x = np.ascontiguousarray(x, dtype=np.float64)
     f0, times = pyworld.harvest(x, sample_rate, f0_floor=F0_FLOOR, f0_ceil=F0_CEIL,
                                 frame_period=FRAME_PERIOD_MS)
@@ -112,8 +120,7 @@ def warp_envelope(envelope: np.ndarray, src: np.ndarray, dst: np.ndarray,
 
 def edit_audio(audio: np.ndarray, request: EditRequest, **_ignored) -> np.ndarray:
     """Edit f0, formants or voicing with WORLD; returns audio of the same length."""
-    import pyworld
-
+    pyworld = _pyworld()
     x = np.asarray(audio, dtype=np.float64)
     f0, times, envelope, aperiodicity = analyse(x)
     voiced = f0 > 0
