@@ -154,3 +154,39 @@ def test_bad_arguments_exit_2(tmp_path, capsys):
     assert main(["evaluate", "--data", str(tmp_path / "missing"), "--methods", "psola",
                  "-o", str(tmp_path / "b")]) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+def test_folder_items_are_labelled_by_praat(tmp_path):
+    from sfvae import audio
+    from sfvae.evaluate.data import folder_items
+    from sfvae.measure import measure
+    from sfvae.synth import synthesize
+
+    (tmp_path / "sub").mkdir()
+    audio.save(tmp_path / "a.wav", synthesize(130.0, (700.0, 1200.0, 2600.0), 0.6))
+    audio.save(tmp_path / "sub" / "b.flac", synthesize(210.0, (400.0, 2000.0, 2800.0), 0.6))
+    (tmp_path / "notes.txt").write_text("not audio")
+    items = folder_items(tmp_path)
+    assert [i.item_id for i in items] == ["file-a", "file-sub/b"]
+    for item in items:
+        assert item.labels == pytest.approx(measure(item.load()))
+    assert abs(items[1].labels["f0"] - 210.0) < 4.0
+
+
+def test_speech_items_come_from_the_held_out_split(tmp_path):
+    from sfvae import audio
+    from sfvae.evaluate.data import speech_items
+    from sfvae.synth import synthesize
+
+    rows = ["path,split,voice,sex"]
+    for i, (split, voice) in enumerate([("train", "mb-a1"), ("val", "mb-b1"), ("val", "mb-b1"),
+                                        ("val", "mb-c1")]):
+        path = f"{split}/{voice}/{voice}_{i:06d}.wav"
+        (tmp_path / split / voice).mkdir(parents=True, exist_ok=True)
+        audio.save(tmp_path / path, synthesize(100.0 + 30 * i, (600.0, 1500.0, 2500.0), 0.6))
+        rows.append(f"{path},{split},{voice},F")
+    (tmp_path / "manifest.csv").write_text("\n".join(rows) + "\n")
+    items = speech_items(2, corpus_dir=tmp_path)
+    # Voices alternate: one utterance of each held-out voice before a second of any.
+    assert [i.meta["voice"] for i in items] == ["mb-b1", "mb-c1"]
+    assert abs(items[0].labels["f0"] - 130.0) < 3.0
