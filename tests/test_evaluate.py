@@ -190,3 +190,14 @@ def test_speech_items_come_from_the_held_out_split(tmp_path):
     # Voices alternate: one utterance of each held-out voice before a second of any.
     assert [i.meta["voice"] for i in items] == ["mb-b1", "mb-c1"]
     assert abs(items[0].labels["f0"] - 130.0) < 3.0
+
+
+def test_reuse_from_copies_the_model_free_rows(quick_run, tmp_path):
+    out, _ = quick_run
+    other = tmp_path / "other"
+    assert main(["evaluate", "--quick", "--methods", "psola", "-o", str(other),
+                 "--reuse-from", str(out / "results.csv")]) == 0
+    mine = _rows(other)
+    theirs = [r for r in _rows(out) if r["method"] in ("input", "psola")]
+    assert mine == theirs  # nothing recomputed, nothing else copied
+    assert "| psola | f0 |" in (other / "table.md").read_text()

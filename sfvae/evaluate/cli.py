@@ -23,7 +23,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         out_dir=args.output, full=args.full, quick=args.quick, resume=args.resume,
         jobs=args.jobs, model=args.model, control=args.control, phase=args.phase,
         nisqa_weights=args.nisqa_weights, seed=args.seed, n_items=args.items,
-        n_targets=args.targets or DEFAULT_TARGETS)
+        n_targets=args.targets or DEFAULT_TARGETS, reuse_from=args.reuse_from)
     if args.quick and args.full:
         raise ArgumentError("--quick and --full cannot be combined")
     if args.quick and args.data not in (None, "vowels"):
@@ -65,4 +65,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--nisqa-weights", metavar="PATH",
                    help="NISQA-TTS weights (default: ../shared/nisqa/nisqa_tts.tar if present)")
     p.add_argument("--seed", type=int, default=0, help="seed of the target subsets")
+    p.add_argument("--reuse-from", metavar="CSV",
+                   help="results.csv of another run on the same inputs and targets: copy its "
+                        "rows of the methods that do not depend on the model (input, psola, "
+                        "world) instead of recomputing them")
     p.set_defaults(func=_evaluate)

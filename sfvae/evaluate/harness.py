@@ -73,6 +73,7 @@ class EvalConfig:
     seed: int = 0
     n_items: int | None = None
     n_targets: int = DEFAULT_TARGETS
+    reuse_from: str | None = None  # results.csv of another run: its model-free rows are copied
     progress: bool = True
     notes: dict = field(default_factory=dict)  # filled in: skipped methods, weights used
 
@@ -278,6 +279,38 @@ def plan_tasks(items: list[EvalItem], methods, config: EvalConfig, done: set) ->
     return tasks
 
 
+# Rows that do not depend on the model: another run on the same inputs can lend them.
+MODEL_FREE = ("input", "psola", "world")
+
+
+def reuse_rows(source: str | Path, results: Path, items: list[EvalItem], methods,
+               factors) -> int:
+    """Append to ``results`` the rows of ``source`` for the model-free methods that this run
+    plans (same inputs by id, same factors) and does not have yet; returns how many."""
+    source = Path(source)
+    if not source.is_file():
+        raise ArgumentError(f"--reuse-from {source}: no such results file")
+    if source.resolve() == results.resolve():
+        return 0
+    wanted_items = {i.item_id for i in items}
+    wanted_methods = {"input"} | (set(methods) & set(MODEL_FREE))
+    done = _done_keys(results)
+    with open(source, newline="") as fh:
+        reader = csv.DictReader(fh)
+        if list(reader.fieldnames or []) != COLUMNS:
+            raise ArgumentError(f"--reuse-from {source}: not a results.csv of this sfvae version")
+        rows = [r for r in reader if r["item"] in wanted_items and r["method"] in wanted_methods
+                and (r["method"] == "input" or r["factor"] in factors)
+                and _key(r["item"], r["method"], r["factor"], r["target"]) not in done]
+    new_file = not results.exists()
+    with open(results, "a", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
+        if new_file:
+            writer.writeheader()
+        writer.writerows(rows)
+    return len(rows)
+
+
 def _fmt(value) -> str:
     if isinstance(value, float):
         return "" if math.isnan(value) else f"{value:.9g}"
@@ -314,6 +347,9 @@ def evaluate(config: EvalConfig) -> dict:
     items = select_items(config)
     if not items:
         raise ArgumentError(f"no evaluation inputs in {config.data!r}")
+    if config.reuse_from:
+        copied = reuse_rows(config.reuse_from, results, items, methods, config.factors)
+        _log(config, f"copied {copied} rows of {', '.join(MODEL_FREE)} from {config.reuse_from}")
     tasks = plan_tasks(items, methods, config, _done_keys(results))
     total = sum(max(1, len(t[2])) for t in tasks)
     _log(config, f"{len(items)} inputs, methods {', '.join(methods)}, {total} edits/scores to do"
