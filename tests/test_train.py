@@ -50,8 +50,10 @@ def write_toy_corpus(root: Path, n_files: int = 14, seconds: float = 0.8, seed: 
         else:
             sub = root
         sub.mkdir(parents=True, exist_ok=True)
-        ext = "flac" if i % 4 == 3 else "wav"
-        sf.write(str(sub / f"utt{i:02d}.{ext}"), toy_vowel(rng, seconds), SR)
+        ext = {3: "flac", 6: "sph", 9: "wv1"}.get(i, "wav")  # NIST SPHERE as in WSJ0/TIMIT
+        fmt = "NIST" if ext in ("sph", "wv1") else None
+        sf.write(str(sub / f"utt{i:02d}.{ext}"), toy_vowel(rng, seconds), SR, format=fmt,
+                 subtype="PCM_16")
     return root
 
 
@@ -80,7 +82,7 @@ def config(corpus: Path, out: Path, **kw) -> TrainConfig:
 
 def test_finds_audio_recursively_and_splits_by_file(corpus, tmp_path):
     files = find_audio_files(corpus)
-    assert len(files) == 14 and any(f.suffix == ".flac" for f in files)
+    assert len(files) == 14 and {f.suffix for f in files} == {".wav", ".flac", ".sph", ".wv1"}
     a = split_corpus(corpus, val_fraction=0.2, seed=3)
     b = split_corpus(corpus, val_fraction=0.2, seed=3)
     c = split_corpus(corpus, val_fraction=0.2, seed=4)
