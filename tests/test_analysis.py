@@ -222,3 +222,20 @@ def test_released_subspaces_numbers(tmp_path):
                 "f2-f3": 0.13}
     for pair, value in expected.items():
         assert dots[pair] == pytest.approx(value, abs=0.006), pair
+
+
+def test_control_of_another_model_is_flagged(tmp_path, tiny_model):
+    from sfvae.control.learn import Control, FactorControl, model_fingerprint
+    from sfvae.control.regression import fit_piecewise_linear
+    from sfvae.control.subspace import fit_subspace
+    from sfvae.model import load_model
+
+    rng = np.random.default_rng(3)
+    y = np.linspace(100, 300, 40)
+    mu = rng.standard_normal((40, 16))
+    sub = fit_subspace(mu, None, n_axes=2)
+    fc = FactorControl(sub, fit_piecewise_linear(y, sub.project(mu), n_segments=2))
+    for name, sha in (("other", "0123456789abcdef"), ("same", model_fingerprint(load_model(tiny_model)))):
+        path = Control({"f0": fc}, {"model_sha256_16": sha}).save(tmp_path / f"{name}.npz")
+        report = analyze(tmp_path / name, model=tiny_model, control=path, with_points=False)
+        assert ("WARNING: the control was learned on another model" in report.read_text()) == (name == "other")

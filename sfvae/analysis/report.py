@@ -491,6 +491,18 @@ def _load_set(source) -> tuple[dict[str, FactorSubspace], str]:
     return from_control(source), f"control {source if source is not None else '(shipped default)'}"
 
 
+def _fingerprint_notes(control, vae) -> list[str]:
+    """A warning when the control records a different model than the one analysed."""
+    from ..control.learn import load_control, model_fingerprint
+
+    recorded = load_control(control).metadata.get("model_sha256_16")
+    actual = model_fingerprint(vae)
+    if recorded and recorded != actual:
+        return [f"WARNING: the control was learned on another model (weights {recorded}, this "
+                f"model {actual}): the points below do not come from the model it was learned on"]
+    return []
+
+
 def analyze(out_dir: str | os.PathLike, model=None, control=None, subspaces=None, compare=None,
             factors=None, grid_stride: int = 1, seed: int = 0, jobs: int = 1,
             with_points: bool = True, title: str | None = None) -> Path:
@@ -514,6 +526,7 @@ def analyze(out_dir: str | os.PathLike, model=None, control=None, subspaces=None
         sets, described = from_subspace_dir(subspaces), f"subspace files in {subspaces}"
     elif control is not None or model is None:
         sets, described = _load_set(control)
+        notes.extend(_fingerprint_notes(control, vae))
     other = None
     if compare is not None:
         other, other_described = _load_set(compare)
