@@ -45,6 +45,18 @@ def test_edits_reach_their_targets_and_leave_the_other_factors(get_pair):
                 assert change < MAX_OTHER_CHANGE_PCT, report
 
 
+@pytest.mark.parametrize("get_pair", pairs())
+def test_the_decoder_draws_harmonics(get_pair):
+    """Precondition of f0 control: decoded voiced spectra show the harmonics of f0."""
+    from sfvae.control.accuracy import decoded_harmonic_contrast
+
+    model, _ = get_pair()
+    for f0 in (120.0, 210.0):
+        x = synthesize(f0, (600.0, 1500.0, 2500.0), duration=0.6)
+        decoded, original = decoded_harmonic_contrast(model, x)
+        assert original > 25 and decoded > 10, (f0, decoded, original)
+
+
 @pytest.fixture(scope="module")
 def vowel():
     return synthesize(150.0, (600.0, 1500.0, 2500.0), duration=0.8, seed=3)

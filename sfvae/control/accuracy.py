@@ -129,3 +129,31 @@ def format_summary(summary: dict) -> str:
         lines.append(f"{factor:6s}  {s['error_pct']:9.2f}   {others}"
                      + (f"   ({'; '.join(notes)})" if notes else ""))
     return "\n".join(lines)
+
+
+def decoded_harmonic_contrast(model, audio: np.ndarray, n_harmonics: int = 7) -> tuple[float, float]:
+    """Mean level difference (dB) between the first harmonics of f0 and the midpoints between
+    them, on the frames Praat finds voiced: (in the model's decoded spectrum, in the input).
+
+    f0 can only be edited if the decoder draws harmonics; a decoder that returns a smooth
+    envelope (contrast near 0 dB) leaves the pitch to the phase reconstruction.
+    """
+    from .. import audio as audio_io
+    from ..conventions import SAMPLE_RATE, N_FFT
+    from .editor import analyse, frame_f0
+
+    state = analyse(audio_io.check_audio(audio), model)
+    power = np.abs(state["spec"]) ** 2 + audio_io.POWER_FLOOR
+    decoded = model.decode_numpy(state["z"]).astype(np.float64)
+    f0 = frame_f0(audio, power.shape[0])
+    bin_hz = SAMPLE_RATE / N_FFT
+    contrast = {"decoded": [], "input": []}
+    for t in np.flatnonzero(np.isfinite(f0)):
+        h = f0[t] / bin_hz
+        for k in range(1, n_harmonics + 1):
+            peak, valley = int(round(k * h)), int(round((k + 0.5) * h))
+            if valley >= power.shape[1]:
+                break
+            contrast["decoded"].append(10 * np.log10(decoded[t, peak] / decoded[t, valley]))
+            contrast["input"].append(10 * np.log10(power[t, peak] / power[t, valley]))
+    return _mean(contrast["decoded"]), _mean(contrast["input"])
