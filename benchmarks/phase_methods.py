@@ -8,7 +8,7 @@ Cases (espeak-ng MBROLA voices mb-en1 and mb-us1, 3 sentences each, ~4-5 s; sfva
   edit-f0x1.25  magnitude of the speech with f0 x 1.25 (pyworld), "[input phase]" rows
                 start from the unshifted input's phase (what an editor would pass)
   vae-resynth   magnitude decoded by the reference WSJ0 VAE (../shared), input phase
-  sfvae-edit    the real use: `sfvae edit` with the default model/control (f0 x 1.2,
+  sfvae-edit    the real use: `sfvae edit` with --model/--control (default: shipped) (f0 x 1.2,
                 f0 = 150 Hz, f1 = 600 Hz) with each phase method; SC/LSD against the
                 magnitude the editor asked for
 Quality: spectral convergence (SC, lower is better) and log-spectral distance (LSD, dB)
@@ -152,7 +152,7 @@ def label(method, n_iter, momentum, start) -> str:
     return text + {"input": " [input phase]", "rand": " [random start]"}.get(start, "")
 
 
-def quality(work: Path, quick: bool, with_nisqa: bool) -> list[dict]:
+def quality(work: Path, quick: bool, with_nisqa: bool, model=None, control=None) -> list[dict]:
     voices = ["mb-en1"] if quick else ["mb-en1", "mb-us1"]
     texts = TEXTS[:1] if quick else TEXTS
     speech = [(f"{v}-{i}", espeak(v, t, work / f"src_{v}_{i}.wav"))
@@ -172,7 +172,7 @@ def quality(work: Path, quick: bool, with_nisqa: bool) -> list[dict]:
                 cases.append(("vae-resynth", name, x, vae_magnitude(x), np.angle(audio.stft(x))))
         else:
             print(f"({REFERENCE_MODEL} missing: vae-resynth case skipped)")
-    rows = [] if quick else edit_pipeline(work, speech)
+    rows = [] if quick else edit_pipeline(work, speech, model, control)
     for case, name, x, mag, init in cases:
         mag = np.abs(audio.stft(x)) if mag is None else mag
         audio.save(work / f"{case}__{name}__original.wav", x)
@@ -195,18 +195,21 @@ def quality(work: Path, quick: bool, with_nisqa: bool) -> list[dict]:
     return rows
 
 
-def edit_pipeline(work: Path, speech) -> list[dict]:
+def edit_pipeline(work: Path, speech, model_path=None, control_path=None) -> list[dict]:
     """`sfvae edit` outputs per phase method; SC/LSD against the magnitude the editor asked
-    for (captured), NISQA on the output. Skipped when no default model/control is installed."""
+    for (captured), NISQA on the output. Skipped when the model/control is unusable."""
     from sfvae.edit import EditRequest, edit
+    from sfvae.errors import SfvaeError
 
     try:
-        from sfvae.control.learn import load_control
+        from sfvae.control.learn import load_control, model_fingerprint
         from sfvae.model import load_model
 
-        model, control = load_model(), load_control()
-    except Exception as exc:  # noqa: BLE001 - any missing piece skips this case
-        print(f"(default model/control unavailable: sfvae-edit case skipped: {exc})")
+        model, control = load_model(model_path), load_control(control_path)
+        if control.metadata.get("model_sha256_16") not in (None, model_fingerprint(model)):
+            raise SfvaeError("the control was learned on another model")
+    except (ImportError, SfvaeError) as exc:
+        print(f"(model/control unusable: sfvae-edit case skipped: {exc})")
         return []
     rows = []
     for method, n_iter, momentum, start in EDIT_PIPELINE_CONFIGS:
@@ -252,6 +255,8 @@ def main() -> int:
     parser.add_argument("--out", help="keep the reconstructed wav files here")
     parser.add_argument("--quick", action="store_true", help="one utterance, speech case only")
     parser.add_argument("--timing-only", action="store_true")
+    parser.add_argument("--model", help="sfvae-edit case: model (default: the shipped one)")
+    parser.add_argument("--control", help="sfvae-edit case: its control (default: shipped)")
     parser.add_argument("--repeats", type=int, default=7, help="timing: best of this many")
     args = parser.parse_args()
     torch.set_num_threads(2)
@@ -260,7 +265,7 @@ def main() -> int:
     phase.reconstruct(np.ones((20, 513), np.float32), "pghi")  # load the numba kernel first
 
     if not args.timing_only:
-        rows = quality(work, args.quick, args.nisqa)
+        rows = quality(work, args.quick, args.nisqa, args.model, args.control)
         groups: dict[tuple, list[dict]] = {}
         for r in rows:
             groups.setdefault((r["case"], r["label"], r["n_iter"]), []).append(r)

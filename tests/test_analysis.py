@@ -13,7 +13,7 @@ from sfvae.analysis import (
     write_report,
 )
 from sfvae.cli import main
-from sfvae.errors import InputError
+from sfvae.errors import ArgumentError, InputError
 
 torch.set_num_threads(2)
 K = 6
@@ -239,3 +239,6 @@ def test_control_of_another_model_is_flagged(tmp_path, tiny_model):
         path = Control({"f0": fc}, {"model_sha256_16": sha}).save(tmp_path / f"{name}.npz")
         report = analyze(tmp_path / name, model=tiny_model, control=path, with_points=False)
         assert ("WARNING: the control was learned on another model" in report.read_text()) == (name == "other")
+    with pytest.raises(ArgumentError, match="different models' latent spaces"):
+        analyze(tmp_path / "x", model=tiny_model, control=tmp_path / "same.npz",
+                compare=tmp_path / "other.npz", with_points=False)

@@ -530,6 +530,9 @@ def analyze(out_dir: str | os.PathLike, model=None, control=None, subspaces=None
     other = None
     if compare is not None:
         other, other_described = _load_set(compare)
+        if not Path(compare).is_dir() and _fingerprint_notes(compare, vae):
+            raise ArgumentError(f"--compare {compare}: that control was learned on another model; "
+                                "subspaces of different models' latent spaces cannot be compared")
     latent = vae.config.latent_dim
     for group in (sets, other):
         if group and any(s.basis.shape[0] != latent for s in group.values()):
