@@ -112,6 +112,10 @@ def test_learned_control_round_trips_through_its_file(tmp_path):
         np.testing.assert_array_equal(back.project(name, z), control.project(name, z))
         np.testing.assert_array_equal(back.g(name, [150.0, 250.0]), control.g(name, [150.0, 250.0]))
         assert back.range(name) == control.range(name)
+        assert set(back.factors[name].speakers) == set(control.factors[name].speakers)
+        np.testing.assert_array_equal(back.g(name, [150.0], voice_f0=180.0),
+                                      control.g(name, [150.0], voice_f0=180.0))
+    assert back.speaker_f0 == control.speaker_f0
 
 
 def test_bad_control_files_are_refused(tmp_path):
@@ -181,3 +185,19 @@ def test_learn_cli_rejects_bad_options(tmp_path, capsys, args, message):
     assert code == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "c.npz").exists()
+
+
+def test_speaker_regressions_are_interpolated_in_log_f0():
+    _, control = reference_pair()
+    assert control.speaker_f0 == {"male": 115.0, "female": 210.0}
+    y = np.array([300.0, 600.0, 900.0])
+    male = control.factors["f1"].speakers["male"](y)
+    female = control.factors["f1"].speakers["female"](y)
+    np.testing.assert_allclose(control.g("f1", y, voice_f0=115.0), male)
+    np.testing.assert_allclose(control.g("f1", y, voice_f0=90.0), male)      # clamped
+    np.testing.assert_allclose(control.g("f1", y, voice_f0=250.0), female)
+    middle = float(np.exp(0.5 * (np.log(115.0) + np.log(210.0))))
+    np.testing.assert_allclose(control.g("f1", y, voice_f0=middle), 0.5 * (male + female))
+    np.testing.assert_allclose(control.g("f1", y), control.factors["f1"].regression(y))
+    # Inverting a speaker's own curve gives the value back.
+    np.testing.assert_allclose(control.invert("f1", female, voice_f0=210.0), y, atol=2.0)

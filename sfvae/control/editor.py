@@ -22,6 +22,10 @@ Design decisions (measured; the numbers are in the README):
   edited factor's coordinates on its target (:func:`joint_step`); for one factor this is
   METHOD's formula exactly. Keeping the other factors' coordinates too (``protect`` > 0)
   was measured and not adopted (less cross-talk on some factors, lower accuracy on others).
+- Speaker-adaptive regression: the factor datasets hold a male- and a female-like voice;
+  the map from Hz to latent coordinates differs between them, so the control stores one
+  regression per voice and an edit uses them interpolated (in log f0) at the input's
+  median f0; the pooled regression when no frame is voiced.
 - Targets outside the learned range: an explicit --f0/--f1/--f2/--f3 value outside the
   range the regression was learned on is an error (ArgumentError, exit 2); an f0 contour
   derived from the input (``f0_scale``) is clamped to the range with a warning, because a
@@ -129,12 +133,14 @@ def _check_range(control: Control, name: str, values: np.ndarray, clamp: bool) -
 def edit_latents(z: np.ndarray, request: EditRequest, control: Control,
                  f0_in: np.ndarray | None = None, voicing: str = "voiced",
                  crossfade: int = CROSSFADE_FRAMES,
-                 protect: float = PROTECT_WEIGHT) -> tuple[np.ndarray, np.ndarray]:
+                 protect: float = PROTECT_WEIGHT,
+                 voice_f0: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Edited latent vectors [T, K] and the per-frame edit weight in [0, 1] (0 = untouched).
 
     ``f0_in``: the input's f0 per frame (NaN unvoiced); needed for ``f0_scale`` and for
     the "voiced" policy. ``protect``: weight of keeping the coordinates of the factors not
-    edited (0 = METHOD's formula; see :func:`joint_step`).
+    edited (0 = METHOD's formula; see :func:`joint_step`). ``voice_f0``: the input voice's
+    own f0 (Hz), choosing the speakers' regressions (None: the pooled regression).
     """
     if voicing not in VOICING_POLICIES:
         raise ArgumentError(f"unknown voicing policy {voicing!r}; choose one of {', '.join(VOICING_POLICIES)}")
@@ -162,7 +168,7 @@ def edit_latents(z: np.ndarray, request: EditRequest, control: Control,
         y = target_per_frame(targets[name], n)
         if not (name == "f0" and request.f0_scale is not None):
             y = _check_range(control, name, y, clamp=False)
-        coords[name] = control.g(name, y)
+        coords[name] = control.g(name, y, voice_f0)
         weights[name] = f0_weight if name == "f0" else np.ones(n)
     if request.whisper:  # the f0 subspace removed: its coordinates set to those of m_0
         coords["f0"] = np.zeros((n, control.factors["f0"].subspace.n_axes))
@@ -235,20 +241,28 @@ def resynthesize(model, state: dict, z: np.ndarray, weight: np.ndarray, length: 
 def edit_audio(audio: np.ndarray, request: EditRequest, model=None, control=None,
                phase: str | None = None, n_iter: int | None = None, voicing: str = "voiced",
                crossfade: int = CROSSFADE_FRAMES, keep_unedited: bool = True,
-               protect: float = PROTECT_WEIGHT) -> np.ndarray:
+               protect: float = PROTECT_WEIGHT, speaker_adaptive: bool = True) -> np.ndarray:
     """Edit a 16 kHz mono waveform; returns float32 audio of the same length and peak scale.
 
     ``model``/``control``: objects, paths, or None for the shipped default pair.
     ``phase``: a method of :mod:`sfvae.phase` (default: its DEFAULT). ``voicing``: "voiced"
     or "all" (see the module docstring). ``keep_unedited``: frames with edit weight 0 keep
-    the input magnitude instead of the VAE's reconstruction.
+    the input magnitude instead of the VAE's reconstruction. ``speaker_adaptive``: use the
+    regressions of the control's speaker-like voices, interpolated at the input's median f0
+    (Praat), instead of the regression pooled over all voices.
     """
     audio = audio_io.check_audio(audio)
     phase = check_phase(phase)
     model, control = resolve(model, control)
     state = analyse(audio, model)
     n = state["z"].shape[0]
-    need_f0 = request.f0_scale is not None or (voicing == "voiced" and request.f0 is not None)
+    adaptive = speaker_adaptive and bool(control.speaker_f0)
+    need_f0 = (request.f0_scale is not None or adaptive
+               or (voicing == "voiced" and request.f0 is not None))
     f0_in = frame_f0(audio, n) if need_f0 else None
-    z, weight = edit_latents(state["z"], request, control, f0_in, voicing, crossfade, protect)
+    voice_f0 = None
+    if adaptive and np.isfinite(f0_in).any():
+        voice_f0 = float(np.nanmedian(f0_in))
+    z, weight = edit_latents(state["z"], request, control, f0_in, voicing, crossfade, protect,
+                             voice_f0)
     return resynthesize(model, state, z, weight, audio.size, phase, n_iter, keep_unedited)

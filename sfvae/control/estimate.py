@@ -2,7 +2,9 @@
 
 For each frame: posterior mean z, projection p_i = U_i^T (z - m_i), and y_i = the value in
 the learned range whose g_i(y) is nearest to p_i. The values are defined on every frame
-(no voicing decision) and lie within the learned ranges.
+(no voicing decision) and lie within the learned ranges. With a control that has speakers'
+regressions, the voice's f0 (median over the louder frames, read off the latent space the
+same way) chooses them, as in editing.
 """
 
 from __future__ import annotations
@@ -24,10 +26,20 @@ def estimate(audio: np.ndarray, model=None, control=None) -> dict[str, np.ndarra
     """{'time': [T] s, 'f0'..'f3': [T] Hz} for a 16 kHz mono waveform."""
     audio = audio_io.check_audio(audio)
     model, control = resolve(model, control)
-    z = analyse(audio, model)["z"]
+    state = analyse(audio, model)
+    z = state["z"]
     out = {"time": frame_times(z.shape[0])}
+    voice_f0 = None
+    if control.speaker_f0:
+        # The voice's f0 chooses the speakers' regressions: estimated first with the pooled
+        # regression, then once more with the speakers' (over the louder frames).
+        energy = 10 * np.log10(np.sum(np.abs(state["spec"]) ** 2, axis=1) + 1e-12)
+        loud = energy > energy.max() - 30.0
+        f0_coords = control.project("f0", z[loud])
+        voice_f0 = float(np.median(control.invert("f0", f0_coords)))
+        voice_f0 = float(np.median(control.invert("f0", f0_coords, voice_f0)))
     for name in FACTORS:
-        out[name] = control.invert(name, control.project(name, z))
+        out[name] = control.invert(name, control.project(name, z), voice_f0)
     return out
 
 

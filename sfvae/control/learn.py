@@ -58,7 +58,10 @@ def encode_examples(model, waveforms: Iterable[np.ndarray]) -> tuple[np.ndarray,
 @dataclass
 class FactorControl:
     subspace: Subspace
-    regression: PiecewiseLinear
+    regression: PiecewiseLinear   # pooled over all contexts
+    # One regression per speaker-like voice of the datasets (same subspace): the map from
+    # Hz to coordinates depends on the voice (measured: see README).
+    speakers: dict[str, PiecewiseLinear] = field(default_factory=dict)
 
 
 @dataclass
@@ -67,6 +70,23 @@ class Control:
 
     factors: dict[str, FactorControl]
     metadata: dict = field(default_factory=dict)
+    speaker_f0: dict[str, float] = field(default_factory=dict)  # each voice's own f0 (Hz)
+
+    def regression(self, factor: str, voice_f0: float | None = None):
+        """g_i for a voice of f0 ``voice_f0`` (Hz): the speakers' regressions interpolated
+        linearly in log f0 between the two nearest speakers (clamped outside them); the
+        pooled regression when ``voice_f0`` is None or the control has no speakers."""
+        from .regression import BlendedRegression
+
+        fc = self._get(factor)
+        if voice_f0 is None or not np.isfinite(voice_f0) or len(fc.speakers) < 2:
+            return fc.regression
+        names = sorted(fc.speakers, key=lambda n: self.speaker_f0[n])
+        logs = np.log([self.speaker_f0[n] for n in names])
+        x = float(np.clip(np.log(voice_f0), logs[0], logs[-1]))
+        i = int(np.clip(np.searchsorted(logs, x) - 1, 0, len(names) - 2))
+        weight = (x - logs[i]) / (logs[i + 1] - logs[i])
+        return BlendedRegression(fc.speakers[names[i]], fc.speakers[names[i + 1]], weight)
 
     def _get(self, factor: str) -> FactorControl:
         if factor not in self.factors:
@@ -81,18 +101,17 @@ class Control:
         """U_i^T (z - m_i) for latent vectors [..., K] -> [..., M_i]."""
         return self._get(factor).subspace.project(z)
 
-    def g(self, factor: str, y) -> np.ndarray:
+    def g(self, factor: str, y, voice_f0: float | None = None) -> np.ndarray:
         """Regression g_i(y): values in Hz [...] -> coordinates [..., M_i]."""
-        return self._get(factor).regression(y)
+        return self.regression(factor, voice_f0)(y)
 
-    def invert(self, factor: str, coords: np.ndarray) -> np.ndarray:
+    def invert(self, factor: str, coords: np.ndarray, voice_f0: float | None = None) -> np.ndarray:
         """Factor value (Hz) in the learned range whose g_i is nearest to the coordinates."""
-        return self._get(factor).regression.invert(coords)
+        return self.regression(factor, voice_f0).invert(coords)
 
-    def set_factor(self, factor: str, z: np.ndarray, y) -> np.ndarray:
+    def set_factor(self, factor: str, z: np.ndarray, y, voice_f0: float | None = None) -> np.ndarray:
         """z - U U^T (z - m) + U g(y): the factor of each latent vector set to y (Hz)."""
-        fc = self._get(factor)
-        return fc.subspace.place(z, fc.regression(y))
+        return self._get(factor).subspace.place(z, self.g(factor, y, voice_f0))
 
     def remove_factor(self, factor: str, z: np.ndarray) -> np.ndarray:
         """z - U U^T (z - m): the factor's subspace removed (whisper, for f0)."""
@@ -105,6 +124,8 @@ class Control:
             "format": np.array(FORMAT), "version": np.array(VERSION),
             "factors": np.array(list(self.factors)),
             "metadata": np.array(json.dumps(self.metadata, sort_keys=True)),
+            "speakers": np.array(sorted(self.speaker_f0), dtype=str),
+            "speaker_f0": np.array([self.speaker_f0[n] for n in sorted(self.speaker_f0)], dtype=float),
         }
         for name, fc in self.factors.items():
             s, r = fc.subspace, fc.regression
@@ -114,6 +135,12 @@ class Control:
                 f"{name}.knots": r.knots, f"{name}.values": r.values, f"{name}.y_range": r.y_range,
                 f"{name}.cv_errors": r.cv_errors, f"{name}.candidates": r.candidates,
             })
+            for spk, reg in fc.speakers.items():
+                arrays.update({f"{name}.speaker.{spk}.knots": reg.knots,
+                               f"{name}.speaker.{spk}.values": reg.values,
+                               f"{name}.speaker.{spk}.y_range": reg.y_range,
+                               f"{name}.speaker.{spk}.cv_errors": reg.cv_errors,
+                               f"{name}.speaker.{spk}.candidates": reg.candidates})
         path = Path(path)
         with atomic_path(path, suffix=".npz") as tmp:
             with open(tmp, "wb") as fh:  # a file object: numpy does not append ".npz"
@@ -138,15 +165,23 @@ class Control:
         factors = {}
         try:
             for name in [str(n) for n in arrays["factors"]]:
+                speakers = {str(spk): _regression(arrays, f"{name}.speaker.{spk}")
+                            for spk in arrays.get("speakers", [])}
                 factors[name] = FactorControl(
                     Subspace(arrays[f"{name}.mean"], arrays[f"{name}.basis"],
                              arrays[f"{name}.eigenvalues"], arrays[f"{name}.variance_ratio"]),
-                    PiecewiseLinear(arrays[f"{name}.knots"], arrays[f"{name}.values"],
-                                    arrays[f"{name}.y_range"], arrays[f"{name}.cv_errors"],
-                                    arrays[f"{name}.candidates"]))
+                    _regression(arrays, name), speakers)
+            speaker_f0 = {str(n): float(f) for n, f in zip(arrays.get("speakers", []),
+                                                          arrays.get("speaker_f0", []))}
         except KeyError as exc:
             raise InputError(path, f"control file is missing array {exc}") from None
-        return cls(factors, json.loads(str(arrays["metadata"])))
+        return cls(factors, json.loads(str(arrays["metadata"])), speaker_f0)
+
+
+def _regression(arrays: dict, prefix: str) -> PiecewiseLinear:
+    return PiecewiseLinear(arrays[f"{prefix}.knots"], arrays[f"{prefix}.values"],
+                           arrays[f"{prefix}.y_range"], arrays[f"{prefix}.cv_errors"],
+                           arrays[f"{prefix}.candidates"])
 
 
 def default_control_path() -> Path:
@@ -184,8 +219,22 @@ def _grid(name: str, stride: int) -> np.ndarray:
     return np.unique(np.r_[full[::stride], full[-1]])
 
 
+def _entry(waves, values, contexts=None, speakers=None, voice_f0=None) -> dict:
+    def column(x):
+        return None if x is None else np.asarray(x)
+
+    return {"waves": list(waves), "values": np.asarray(values, dtype=np.float64),
+            "contexts": column(contexts), "speakers": column(speakers),
+            "voice_f0": None if voice_f0 is None else np.asarray(voice_f0, dtype=np.float64)}
+
+
+def _from_dataset(ds) -> dict:
+    """A FactorDataset: its contexts, speakers and each file's f0 label."""
+    return _entry(ds.audio, ds.values, ds.column("context"), ds.column("speaker"), ds.column("f0"))
+
+
 def _factor_datasets(factors, seed: int, jobs: int = 1, grid_stride: int = 1) -> tuple[dict, dict]:
-    """Normalise ``factors`` to {name: (waveforms, values, contexts or None)} and describe it."""
+    """Normalise ``factors`` to {name: entry dict (see _entry)} and describe the source."""
     if factors is None or isinstance(factors, (str, os.PathLike)):
         from ..synth.factors import factor_dataset, load_factor_dataset
 
@@ -195,8 +244,7 @@ def _factor_datasets(factors, seed: int, jobs: int = 1, grid_stride: int = 1) ->
         for name in FACTORS:
             ds = (factor_dataset(name, grid=_grid(name, grid_stride), seed=seed, jobs=jobs)
                   if factors is None else load_factor_dataset(factors, name))
-            data[name] = (list(ds.audio), np.asarray(ds.values, dtype=np.float64),
-                          ds.column("context"))
+            data[name] = _from_dataset(ds)
         if factors is None:
             return data, {"source": "sfvae.synth.factors.factor_dataset (released grids)",
                           "seed": seed, "grid_stride": grid_stride}
@@ -205,13 +253,23 @@ def _factor_datasets(factors, seed: int, jobs: int = 1, grid_stride: int = 1) ->
         data = {}
         for name, entry in factors.items():
             if hasattr(entry, "audio") and hasattr(entry, "values"):  # a FactorDataset
-                waves, values, contexts = entry.audio, entry.values, entry.column("context")
+                data[name] = _from_dataset(entry)
             else:
-                waves, values, *rest = entry
-                contexts = rest[0] if rest else None
-            data[name] = (list(waves), np.asarray(values, dtype=np.float64), contexts)
+                data[name] = _entry(*entry)
         return data, {"source": "datasets given to learn()"}
-    raise ArgumentError("factors must be None, a directory, or {name: (waveforms, values[, contexts])}")
+    raise ArgumentError("factors must be None, a directory, or {name: FactorDataset | "
+                        "(waveforms, values[, contexts[, speakers[, f0 per file]]])}")
+
+
+def _speaker_f0(data: dict) -> dict[str, float]:
+    """Each speaker's own f0: the median f0 label of its files outside the f0 dataset."""
+    pooled: dict[str, list] = {}
+    for name, entry in data.items():
+        if entry["speakers"] is None or entry["voice_f0"] is None or name == "f0":
+            continue
+        for spk, f0 in zip(entry["speakers"], entry["voice_f0"]):
+            pooled.setdefault(str(spk), []).append(f0)
+    return {spk: float(np.median(v)) for spk, v in pooled.items()}
 
 
 def learn(model=None, factors=None, threshold: float = 0.8, n_axes=None, seed: int = 0,
@@ -256,28 +314,45 @@ def learn(model=None, factors=None, threshold: float = 0.8, n_axes=None, seed: i
         raise ArgumentError(f"variance threshold must be in (0, 1], got {threshold}")
     data, source = _factor_datasets(factors, seed, jobs, grid_stride)
     names = list(data)
+    speaker_f0 = _speaker_f0(data)
     out = {}
     for name in names:
-        waves, values, contexts = data[name]
+        entry = data[name]
+        waves, values, contexts = entry["waves"], entry["values"], entry["contexts"]
         if len(waves) != len(values):
             raise ArgumentError(f"factor {name}: {len(waves)} waveforms but {len(values)} values")
         mu, var = encode_examples(model, waves)
-        sub = fit_subspace(mu, var if posterior_variance else None, threshold=threshold, n_axes=axes.get(name),
-                           groups=contexts if pool_contexts else None)
-        reg = fit_piecewise_linear(values, sub.project(mu), n_segments=n_segments)
-        out[name] = FactorControl(sub, reg)
+        sub = fit_subspace(mu, var if posterior_variance else None, threshold=threshold,
+                           n_axes=axes.get(name), groups=contexts if pool_contexts else None)
+        coords = sub.project(mu)
+        reg = fit_piecewise_linear(values, coords, n_segments=n_segments)
+        speakers = {}
+        if entry["speakers"] is not None and len(speaker_f0) >= 2:
+            for spk in speaker_f0:
+                sel = entry["speakers"].astype(str) == spk
+                if np.unique(values[sel]).size >= 8:
+                    speakers[spk] = fit_piecewise_linear(values[sel], coords[sel],
+                                                         n_segments=n_segments)
+            if set(speakers) != set(speaker_f0):
+                speakers = {}
+        out[name] = FactorControl(sub, reg, speakers)
+    if any(not fc.speakers for fc in out.values()):
+        speaker_f0 = {}
+        for fc in out.values():
+            fc.speakers = {}
     metadata = {
         "model": model_path if model_path is not None else getattr(model, "metadata", {}).get("path", "object"),
         "model_sha256_16": model_fingerprint(model),
         "factors": source, "seed": seed, "threshold": threshold,
         "n_axes": {n: out[n].subspace.n_axes for n in names},
         "n_axes_fixed": bool(axes), "n_segments": {n: out[n].regression.n_segments for n in names},
-        "n_examples": {n: len(data[n][1]) for n in names},
+        "n_examples": {n: len(data[n]["values"]) for n in names},
         "pool_contexts": pool_contexts, "posterior_variance": posterior_variance,
-        "n_contexts": {n: (1 if data[n][2] is None else len(set(map(str, data[n][2]))))
-                       for n in names},
+        "speaker_f0": speaker_f0,
+        "n_contexts": {n: (1 if data[n]["contexts"] is None
+                           else len(set(map(str, data[n]["contexts"])))) for n in names},
         "segment_samples": list(SEGMENT),
         "command": command if command is not None else " ".join(sys.argv),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    return Control(out, metadata)
+    return Control(out, metadata, speaker_f0)

@@ -68,27 +68,47 @@ class PiecewiseLinear:
         flat = _hat_basis(y.ravel(), self.knots) @ self.values
         return flat.reshape(y.shape + (self.values.shape[1],))
 
-    def invert(self, coords: np.ndarray, chunk: int = 512) -> np.ndarray:
+    def invert(self, coords: np.ndarray) -> np.ndarray:
         """Value y in the learned range whose g(y) is nearest to each coordinate vector."""
-        coords = np.asarray(coords, dtype=np.float64)
-        flat = coords.reshape(-1, coords.shape[-1])
-        grid = np.linspace(self.y_range[0], self.y_range[1], GRID_POINTS)
-        curve = self(grid)                                   # [G, M]
-        curve_sq = np.sum(curve**2, axis=1)
-        out = np.empty(flat.shape[0])
-        step = grid[1] - grid[0]
-        for start in range(0, flat.shape[0], chunk):
-            p = flat[start:start + chunk]
-            dist = curve_sq[None, :] - 2.0 * p @ curve.T + np.sum(p**2, axis=1)[:, None]
-            best = np.argmin(dist, axis=1)
-            inner = np.clip(best, 1, GRID_POINTS - 2)
-            rows = np.arange(p.shape[0])
-            d0, d1, d2 = dist[rows, inner - 1], dist[rows, inner], dist[rows, inner + 1]
-            denom = d0 - 2.0 * d1 + d2
-            shift = np.where(denom > 0, 0.5 * (d0 - d2) / np.where(denom > 0, denom, 1.0), 0.0)
-            refined = grid[inner] + np.clip(shift, -1.0, 1.0) * step
-            out[start:start + chunk] = np.where(best == inner, refined, grid[best])
-        return out.reshape(coords.shape[:-1])
+        return invert_curve(self, self.y_range, coords)
+
+
+class BlendedRegression:
+    """(1 - w) g_a + w g_b: the regression between two speakers' regressions."""
+
+    def __init__(self, first: PiecewiseLinear, second: PiecewiseLinear, weight: float):
+        self.first, self.second, self.weight = first, second, float(weight)
+        self.y_range = np.array([max(first.y_range[0], second.y_range[0]),
+                                 min(first.y_range[1], second.y_range[1])])
+
+    def __call__(self, y) -> np.ndarray:
+        return (1.0 - self.weight) * self.first(y) + self.weight * self.second(y)
+
+    def invert(self, coords: np.ndarray) -> np.ndarray:
+        return invert_curve(self, self.y_range, coords)
+
+
+def invert_curve(g, y_range: np.ndarray, coords: np.ndarray, chunk: int = 512) -> np.ndarray:
+    """argmin over a dense grid of y in ``y_range`` of ||g(y) - p||, parabola-refined."""
+    coords = np.asarray(coords, dtype=np.float64)
+    flat = coords.reshape(-1, coords.shape[-1])
+    grid = np.linspace(y_range[0], y_range[1], GRID_POINTS)
+    curve = g(grid)                                       # [G, M]
+    curve_sq = np.sum(curve**2, axis=1)
+    out = np.empty(flat.shape[0])
+    step = grid[1] - grid[0]
+    for start in range(0, flat.shape[0], chunk):
+        p = flat[start:start + chunk]
+        dist = curve_sq[None, :] - 2.0 * p @ curve.T + np.sum(p**2, axis=1)[:, None]
+        best = np.argmin(dist, axis=1)
+        inner = np.clip(best, 1, GRID_POINTS - 2)
+        rows = np.arange(p.shape[0])
+        d0, d1, d2 = dist[rows, inner - 1], dist[rows, inner], dist[rows, inner + 1]
+        denom = d0 - 2.0 * d1 + d2
+        shift = np.where(denom > 0, 0.5 * (d0 - d2) / np.where(denom > 0, denom, 1.0), 0.0)
+        refined = grid[inner] + np.clip(shift, -1.0, 1.0) * step
+        out[start:start + chunk] = np.where(best == inner, refined, grid[best])
+    return out.reshape(coords.shape[:-1])
 
 
 def fit_piecewise_linear(y: np.ndarray, coords: np.ndarray,
