@@ -45,6 +45,11 @@ def register(subparsers) -> None:
     p.add_argument("--hidden", type=_hidden, default=(256, 64), metavar="H1,H2",
                    help="hidden layer sizes (default 256,64)")
     p.add_argument("--beta", type=float, default=1.0, help="KL weight (default 1)")
+    p.add_argument("--kl-warmup", type=int, default=0, metavar="EPOCHS",
+                   help="raise beta linearly over the first EPOCHS epochs (default 0: off)")
+    p.add_argument("--noise-floor-db", type=float, default=None, metavar="DB",
+                   help="add white noise at DB re peak to training audio, e.g. -60 for "
+                        "synthetic corpora with digital silence (default: none)")
     p.add_argument("--patience", type=int, default=10,
                    help="stop after this many epochs without a better validation loss (default 10)")
     p.add_argument("--seed", type=int, default=0, help="seed of init, split and shuffle (default 0)")
@@ -98,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
         corpus=args.corpus, output=args.output, val_dir=args.val_dir, val_list=args.val_list,
         val_fraction=args.val_fraction, epochs=args.epochs, batch_size=args.batch_size,
         lr=args.lr, weight_decay=args.weight_decay, latent_dim=args.latent_dim,
-        hidden=tuple(args.hidden), beta=args.beta, patience=args.patience, seed=args.seed,
+        hidden=tuple(args.hidden), beta=args.beta, kl_warmup_epochs=args.kl_warmup,
+        noise_floor_db=args.noise_floor_db, patience=args.patience, seed=args.seed,
         resume=args.resume, workers=workers, max_hours=args.max_hours, cache=args.cache,
         threads=args.threads, progress=not args.no_progress,
         command=list(sys.argv),

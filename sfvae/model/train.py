@@ -57,6 +57,8 @@ class TrainConfig:
     latent_dim: int = 16
     hidden: tuple[int, int] = (256, 64)
     beta: float = 1.0
+    kl_warmup_epochs: int = 0  # beta rises linearly over these first epochs (0: off)
+    noise_floor_db: float | None = None  # white noise re peak added to training audio
     patience: int = 10
     seed: int = 0
     resume: bool = False
@@ -84,6 +86,11 @@ class TrainConfig:
             raise ArgumentError("--latent-dim and both --hidden sizes must be positive")
         if self.beta < 0:
             raise ArgumentError(f"--beta must be >= 0, got {self.beta}")
+        if self.kl_warmup_epochs < 0:
+            raise ArgumentError(f"--kl-warmup must be >= 0, got {self.kl_warmup_epochs}")
+        if self.noise_floor_db is not None and not self.noise_floor_db < 0:
+            raise ArgumentError(f"--noise-floor-db must be negative (dB re peak), "
+                                f"got {self.noise_floor_db}")
         if self.patience < 1:
             raise ArgumentError(f"--patience must be at least 1, got {self.patience}")
         if self.max_hours is not None and not self.max_hours > 0:
@@ -272,9 +279,9 @@ def _prepare_frames(cfg: TrainConfig, d: Dist) -> tuple[FrameSet, FrameSet, dict
         if (turn == 0) == d.is_main:
             progress = cfg.progress and d.is_main
             sets = (build_frame_cache(split.train, cache, "train", workers=cfg.workers,
-                                      progress=progress),
+                                      progress=progress, noise_floor_db=cfg.noise_floor_db),
                     build_frame_cache(split.val, cache, "val", workers=cfg.workers,
-                                      progress=progress))
+                                      progress=progress, noise_floor_db=cfg.noise_floor_db))
         _barrier(d)
     train_set, val_set = sets
     if train_set.n_frames == 0:
@@ -385,7 +392,9 @@ def _train(cfg: TrainConfig, d: Dist) -> TrainResult:
                                 IS=f"{s[0] / n:.1f}", KL=f"{s[1] / n:.2f}", refresh=False)
             bar.update(1)
 
-        sums = train_epoch(ddp_model, optimizer, prefetch(loader.epoch(epoch)), mcfg.beta,
+        # KL warm-up against posterior collapse; validation always uses the full beta.
+        beta_now = mcfg.beta * min(1.0, (epoch + 1) / (cfg.kl_warmup_epochs + 1))
+        sums = train_epoch(ddp_model, optimizer, prefetch(loader.epoch(epoch)), beta_now,
                            d.device, on_batch)
         batches_done = state["batches"]
         bar.close()
