@@ -242,3 +242,25 @@ def test_control_of_another_model_is_flagged(tmp_path, tiny_model):
     with pytest.raises(ArgumentError, match="different models' latent spaces"):
         analyze(tmp_path / "x", model=tiny_model, control=tmp_path / "same.npz",
                 compare=tmp_path / "other.npz", with_points=False)
+
+
+def test_per_voice_regressions_are_used_for_their_voices():
+    """Two voices whose coordinates differ by an offset: one pooled g cannot fit both; each
+    voice's own g does (R^2 1, y read back exactly)."""
+    from sfvae.control.regression import fit_piecewise_linear
+
+    y = np.tile(np.linspace(100, 300, 41), 2)
+    voices = np.repeat(["male", "female"], 41)
+    mu = np.zeros((82, K))
+    mu[:, 0] = (y - 200) / 50 + np.where(voices == "female", 3.0, 0.0)
+    sub = _sub("f0", _axes(0))
+    coords = sub.project(mu)
+    sub.regression = fit_piecewise_linear(y, coords)
+    sub.voice_regressions = {v: fit_piecewise_linear(y[voices == v], coords[voices == v])
+                             for v in ("male", "female")}
+    q = regression_quality(sub, FactorPoints(y, mu, speakers=voices))
+    assert q["r2"] < 0.5 and q["inversion_error_percent"] > 10
+    assert q["r2_per_voice_g"] == pytest.approx(1.0, abs=1e-9)
+    assert q["inversion_error_percent_per_voice_g"] < 0.05
+    # Without voice labels only the pooled numbers exist.
+    assert "r2_per_voice_g" not in regression_quality(sub, FactorPoints(y, mu))

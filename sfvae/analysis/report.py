@@ -48,6 +48,7 @@ class FactorSubspace:
     eigenvalues: np.ndarray         # descending
     variance_ratio: np.ndarray      # eigenvalues / total variance
     regression: Callable | None = None  # g_i: y [N] -> [N, M] (PiecewiseLinear), if learned
+    voice_regressions: dict = field(default_factory=dict)  # per speaker-like voice, if learned
 
     @property
     def n_axes(self) -> int:
@@ -68,6 +69,7 @@ class FactorPoints:
     values: np.ndarray
     mu: np.ndarray
     contexts: np.ndarray | None = None
+    speakers: np.ndarray | None = None  # voice of each file (matches voice_regressions)
     extra: dict = field(default_factory=dict)
 
 
@@ -95,7 +97,8 @@ def from_control(control) -> dict[str, FactorSubspace]:
         s = fc.subspace
         out[name] = FactorSubspace(name, np.asarray(s.mean, float), np.asarray(s.basis, float),
                                    np.asarray(s.eigenvalues, float),
-                                   np.asarray(s.variance_ratio, float), fc.regression)
+                                   np.asarray(s.variance_ratio, float), fc.regression,
+                                   dict(getattr(fc, "speakers", {}) or {}))
     return out
 
 
@@ -140,7 +143,8 @@ def encode_factor_datasets(model, factors=None, factor_names=FACTOR_ORDER, grid_
         else:
             ds = load_factor_dataset(factors, name)
         mu, _ = encode_examples(model, ds.audio)
-        points[name] = FactorPoints(np.asarray(ds.values, float), mu, ds.column("context"))
+        points[name] = FactorPoints(np.asarray(ds.values, float), mu, ds.column("context"),
+                                    ds.column("speaker"))
         datasets[name] = ds
     return points, datasets
 
@@ -236,6 +240,19 @@ def regression_quality(sub: FactorSubspace, pts: FactorPoints) -> dict:
     if hasattr(reg, "invert"):
         y_hat = reg.invert(coords)
         out["inversion_error_percent"] = float(np.mean(np.abs(y_hat - pts.values) / pts.values) * 100)
+    voices = np.asarray(pts.speakers).astype(str) if pts.speakers is not None else None
+    if sub.voice_regressions and voices is not None and set(voices) <= set(sub.voice_regressions):
+        # Each file read back with its own voice's g (what the control does for a known voice).
+        pred = np.empty_like(coords)
+        y_hat = np.empty(len(voices))
+        for voice, g in sub.voice_regressions.items():
+            sel = voices == voice
+            if sel.any():
+                pred[sel] = g(pts.values[sel])
+                y_hat[sel] = g.invert(coords[sel])
+        out["r2_per_voice_g"] = float(1.0 - np.sum((coords - pred) ** 2) / max(tot.sum(), 1e-300))
+        out["inversion_error_percent_per_voice_g"] = float(
+            np.mean(np.abs(y_hat - pts.values) / pts.values) * 100)
     return out
 
 
@@ -378,8 +395,16 @@ def _fig_regression(sub: FactorSubspace, pts: FactorPoints, path: Path) -> None:
     curve = reg(grid)
     cols = sub.n_axes
     fig, axes = plt.subplots(1, cols, figsize=(3.4 * cols, 3.0), squeeze=False)
+    voices = np.asarray(pts.speakers).astype(str) if pts.speakers is not None else None
+    groups = ([(v, voices == v) for v in np.unique(voices)] if voices is not None
+              else [("files", np.ones(len(coords), bool))])
     for k, ax in enumerate(axes[0]):
-        ax.scatter(pts.values, coords[:, k], s=5, alpha=0.6, label="files")
+        for i, (voice, sel) in enumerate(groups):
+            ax.scatter(pts.values[sel], coords[sel, k], s=5, alpha=0.5, color=f"C{i}",
+                       label=voice if voices is not None else "files")
+            if voice in sub.voice_regressions:
+                ax.plot(grid, sub.voice_regressions[voice](grid)[:, k], color=f"C{i}", lw=1,
+                        ls="--", label=f"g ({voice})")
         ax.plot(grid, curve[:, k], color="C3", lw=1.5, label="g (piecewise linear)")
         if hasattr(reg, "knots"):
             ax.plot(reg.knots, reg(reg.knots)[:, k], "|", color="C3", ms=10)
@@ -428,13 +453,15 @@ def _markdown(summary: dict, subspaces, title: str, notes: list[str], figures: d
             lines.append(f"| {i} | " + " | ".join(f"{summary['leakage'][i][j]:.3f}" for j in cols) + " |")
         lines += ["", "## Trajectories and regressions", "",
                   f"![trajectories]({figures['trajectories']})", "",
-                  "| factor | files | g | R^2 (all axes) | R^2 per axis | y read back by inverting g |",
-                  "|---|---|---|---|---|---|"]
+                  "| factor | files | g | R^2 (all axes) | R^2 per axis | y read back by inverting g "
+                  "(mean error) | with each voice's own g: R^2, error |",
+                  "|---|---|---|---|---|---|---|"]
         for n, q in summary["regression"].items():
-            inv = (f"{q['inversion_error_percent']:.2f} % mean error"
-                   if "inversion_error_percent" in q else "-")
+            inv = f"{q['inversion_error_percent']:.2f} %" if "inversion_error_percent" in q else "-"
+            own = (f"{q['r2_per_voice_g']:.3f}, {q['inversion_error_percent_per_voice_g']:.2f} %"
+                   if "r2_per_voice_g" in q else "-")
             lines.append(f"| {n} | {summary['n_points'][n]} | {q['origin']} | {q['r2']:.3f} | "
-                         f"{_fmt_list(q['r2_per_axis'], 3)} | {inv} |")
+                         f"{_fmt_list(q['r2_per_axis'], 3)} | {inv} | {own} |")
         lines.append("")
         for n in summary["regression"]:
             lines += [f"![regression {n}]({figures['regression_' + n]})", ""]
@@ -588,6 +615,8 @@ def side_by_side(report_dirs: Mapping[str, str | os.PathLike]) -> str:
             f"{s['regression'][f].get('inversion_error_percent', float('nan')):.1f}" for f in factors)))
         rows.append(("regression R^2", lambda s: ", ".join(
             f"{s['regression'][f]['r2']:.2f}" for f in factors)))
+        rows.append(("inverting each voice's own g: mean error (%)", lambda s: ", ".join(
+            f"{s['regression'][f]['inversion_error_percent_per_voice_g']:.1f}" for f in factors)))
     lines = ["| | " + " | ".join(summaries) + " |", "|---|" + "---|" * len(summaries)]
     for name, get in rows:
         cells = []
