@@ -405,7 +405,8 @@ def _fig_regression(sub: FactorSubspace, pts: FactorPoints, path: Path) -> None:
             if voice in sub.voice_regressions:
                 ax.plot(grid, sub.voice_regressions[voice](grid)[:, k], color=f"C{i}", lw=1,
                         ls="--", label=f"g ({voice})")
-        ax.plot(grid, curve[:, k], color="C3", lw=1.5, label="g (piecewise linear)")
+        ax.plot(grid, curve[:, k], color="C3", lw=1.5,
+                label="g, pooled" if sub.voice_regressions else "g (piecewise linear)")
         if hasattr(reg, "knots"):
             ax.plot(reg.knots, reg(reg.knots)[:, k], "|", color="C3", ms=10)
         ax.set(xlabel=f"{sub.name} (Hz)", ylabel=f"coordinate {k + 1}")
