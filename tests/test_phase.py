@@ -118,3 +118,12 @@ def test_bad_arguments(voice):
     with pytest.raises(ArgumentError, match="length"):
         phase.reconstruct(mag, length=0)
     assert phase.DEFAULT in phase.METHODS
+
+
+@pytest.mark.parametrize("method", phase.METHODS)
+@pytest.mark.parametrize("n_frames", [2, 5])
+def test_silence_and_very_short_input(method, n_frames):
+    silent = phase.reconstruct(np.zeros((n_frames, 513), np.float32), method)
+    assert silent.shape == ((n_frames - 1) * HOP_LENGTH,) and not np.any(silent)
+    flat = phase.reconstruct(np.ones((n_frames, 513), np.float32), method)
+    assert np.all(np.isfinite(flat)) and np.any(flat)
