@@ -193,6 +193,7 @@ def _rtisi_la(mag: np.ndarray, n_iter: int, length: int,
     frames = np.zeros((n_frames, N_FFT))          # current time signal of every frame
     target = mag.astype(np.float64)
     offsets = np.arange(look_ahead + 1) * HOP_LENGTH
+    centre_phase = np.pi * np.arange(N_BINS)
 
     def block_signal(first: int, last: int) -> np.ndarray:
         start, stop = first * HOP_LENGTH, last * HOP_LENGTH + N_FFT
@@ -207,7 +208,11 @@ def _rtisi_la(mag: np.ndarray, n_iter: int, length: int,
             phase = init_phase[t]
         else:
             frames[t] = 0.0
-            phase = np.angle(np.fft.rfft(window * block_signal(first, t)[-N_FFT:]))
+            spec = np.fft.rfft(window * block_signal(first, t)[-N_FFT:])
+            # Nothing built under the frame yet (start, after digital silence): a pulse at the
+            # frame centre. Zero phase would put it at the frame edge, where the window is 0,
+            # and the frame (and RTISI's later estimates from it) would stay silent.
+            phase = np.angle(spec) if np.any(np.abs(spec) > 1e-12) else centre_phase
         frames[t] = np.fft.irfft(target[t] * np.exp(1j * phase), N_FFT)
 
     for t in range(min(look_ahead, n_frames)):
