@@ -63,10 +63,13 @@ EDIT_CONFIGS = (
 )
 # The real use: `sfvae edit` (default model and control) with each phase method.
 EDITS = {"f0x1.2": dict(f0_scale=1.2), "f0-150": dict(f0=150.0), "f1-600": dict(f1=600.0)}
+# "exact": the input's phase on the frames the edit left unchanged (exact_frames), the
+# method's own elsewhere.
 EDIT_PIPELINE_CONFIGS = (
     [("griffin-lim", n, 0.99, "input") for n in (0, 8, 16, 32)]
     + [("rtisi-la", n, None, "input") for n in (2,)] + [("rtisi-la", n, None, None) for n in (1, 2, 4)]
-    + [("pghi", 0, None, None), ("pghi+gla", 8, 0.99, None)]
+    + [("rtisi-la", 2, None, "exact"), ("pghi", 0, None, None), ("pghi+gla", 8, 0.99, None),
+       ("pghi+gla", 8, 0.99, "exact")]
 )
 TIMING_CONFIGS = (
     [("griffin-lim", n, 0.99, None) for n in (8, 16, 24, 32, 64, 100)]
@@ -149,10 +152,12 @@ def nisqa_scores(wav_dir: Path) -> dict[str, float]:
 
 def label(method, n_iter, momentum, start) -> str:
     text = method + ("" if momentum in (None, 0.99) else f" (m={momentum})")
-    return text + {"input": " [input phase]", "rand": " [random start]"}.get(start, "")
+    return text + {"input": " [input phase]", "rand": " [random start]",
+                   "exact": " [input phase on unchanged frames]"}.get(start, "")
 
 
-def quality(work: Path, quick: bool, with_nisqa: bool, model=None, control=None) -> list[dict]:
+def quality(work: Path, quick: bool, with_nisqa: bool, model=None, control=None,
+            edit_only: bool = False) -> list[dict]:
     voices = ["mb-en1"] if quick else ["mb-en1", "mb-us1"]
     texts = TEXTS[:1] if quick else TEXTS
     speech = [(f"{v}-{i}", espeak(v, t, work / f"src_{v}_{i}.wav"))
@@ -173,6 +178,8 @@ def quality(work: Path, quick: bool, with_nisqa: bool, model=None, control=None)
         else:
             print(f"({REFERENCE_MODEL} missing: vae-resynth case skipped)")
     rows = [] if quick else edit_pipeline(work, speech, model, control)
+    if edit_only:
+        cases = []
     for case, name, x, mag, init in cases:
         mag = np.abs(audio.stft(x)) if mag is None else mag
         audio.save(work / f"{case}__{name}__original.wav", x)
@@ -218,12 +225,19 @@ def edit_pipeline(work: Path, speech, model_path=None, control_path=None) -> lis
         def patched(magnitude, method=None, init_phase=None, **kw):
             captured["mag"] = magnitude
             kw.update(n_iter=n_iter, **({"momentum": momentum} if momentum else {}))
+            if start == "exact":  # frames the editor left at the input's magnitude
+                own = np.abs(audio.stft(captured["input"]))
+                kw["exact_frames"] = np.all(np.abs(magnitude - own) <= 1e-5 * own.max(), axis=1)
+                captured["exact"] = captured.get("exact", 0) + int(kw["exact_frames"].sum())
+                captured["frames"] = captured.get("frames", 0) + len(magnitude)
+                return _REAL_RECONSTRUCT(magnitude, method, init_phase, **kw)
             return reconstruct(magnitude, method, init_phase if start == "input" else None, **kw)
 
         phase.reconstruct = patched
         try:
             for name, x in speech:
                 for edit_name, request in EDITS.items():
+                    captured["input"] = x
                     y = edit(x, EditRequest(**request), model=model, control=control, phase=method)
                     wav = f"sfvae-edit__{name}-{edit_name}__{method.replace('+', '_')}_{n_iter}_{start}.wav"
                     audio.save(work / wav, y)
@@ -233,6 +247,9 @@ def edit_pipeline(work: Path, speech, model_path=None, control_path=None) -> lis
                                      lsd=phase.log_spectral_distance(mag, y), wav=wav))
         finally:
             phase.reconstruct = _REAL_RECONSTRUCT
+        if "exact" in captured:
+            print(f"(sfvae-edit, {method} exact: {captured['exact']} of {captured['frames']} "
+                  "frames unchanged by the edits)")
     return rows
 
 
@@ -255,6 +272,7 @@ def main() -> int:
     parser.add_argument("--out", help="keep the reconstructed wav files here")
     parser.add_argument("--quick", action="store_true", help="one utterance, speech case only")
     parser.add_argument("--timing-only", action="store_true")
+    parser.add_argument("--edit-only", action="store_true", help="quality: the sfvae-edit case only")
     parser.add_argument("--model", help="sfvae-edit case: model (default: the shipped one)")
     parser.add_argument("--control", help="sfvae-edit case: its control (default: shipped)")
     parser.add_argument("--repeats", type=int, default=7, help="timing: best of this many")
@@ -265,7 +283,7 @@ def main() -> int:
     phase.reconstruct(np.ones((20, 513), np.float32), "pghi")  # load the numba kernel first
 
     if not args.timing_only:
-        rows = quality(work, args.quick, args.nisqa, args.model, args.control)
+        rows = quality(work, args.quick, args.nisqa, args.model, args.control, args.edit_only)
         groups: dict[tuple, list[dict]] = {}
         for r in rows:
             groups.setdefault((r["case"], r["label"], r["n_iter"]), []).append(r)

@@ -90,11 +90,15 @@ def _check_magnitude(magnitude: np.ndarray) -> np.ndarray:
 
 def reconstruct(magnitude: np.ndarray, method: str = DEFAULT, init_phase: np.ndarray | None = None,
                 n_iter: int | None = None, length: int | None = None,
-                momentum: float = DEFAULT_MOMENTUM, seed: int = 0) -> np.ndarray:
+                momentum: float = DEFAULT_MOMENTUM, seed: int = 0,
+                exact_frames: np.ndarray | None = None) -> np.ndarray:
     """Waveform (float32, 16 kHz) whose STFT magnitude approximates ``magnitude`` [T, 513].
 
     ``init_phase`` [T, 513] (radians) is the starting phase of ``griffin-lim``; ``rtisi-la``
-    and ``pghi`` compute their own and ignore it (see the module docstring).
+    and ``pghi`` compute their own and ignore it (see the module docstring), except on
+    ``exact_frames`` ([T] bool, with ``init_phase``): frames whose magnitude is the one
+    ``init_phase`` came with (an edit leaves them unchanged), which every method starts from
+    that phase.
     ``n_iter`` defaults to :data:`DEFAULT_ITERATIONS` [method]; ``length`` (samples) defaults to
     ``(T - 1) * hop``, the length :func:`sfvae.audio.istft` gives. ``seed`` fixes the random
     initial phase of ``griffin-lim`` so that results are reproducible.
@@ -108,6 +112,13 @@ def reconstruct(magnitude: np.ndarray, method: str = DEFAULT, init_phase: np.nda
         if init_phase.shape != mag.shape or not np.all(np.isfinite(init_phase)):
             raise ArgumentError(f"init_phase must be finite with the magnitude's shape {mag.shape}, "
                                 f"got {init_phase.shape}")
+    if exact_frames is not None:
+        exact_frames = np.asarray(exact_frames)
+        if init_phase is None or exact_frames.shape != (mag.shape[0],) or exact_frames.dtype != bool:
+            raise ArgumentError(f"exact_frames must be a boolean array of {mag.shape[0]} frames "
+                                "and needs init_phase")
+        if not exact_frames.any():
+            exact_frames = None
     n_iter = DEFAULT_ITERATIONS[method] if n_iter is None else int(n_iter)
     if n_iter < 0:
         raise ArgumentError(f"n_iter must be >= 0, got {n_iter}")
@@ -124,8 +135,12 @@ def reconstruct(magnitude: np.ndarray, method: str = DEFAULT, init_phase: np.nda
             init_phase = np.random.default_rng(seed).uniform(-np.pi, np.pi, mag.shape)
         return _fast_griffin_lim(mag, init_phase, n_iter, length, momentum)
     if method == "rtisi-la":
-        return _rtisi_la(mag, n_iter, length)
+        if exact_frames is None:
+            return _rtisi_la(mag, n_iter, length)
+        return _rtisi_la(mag, n_iter, length, init_phase, exact_frames)
     phase = pghi_phase(mag)
+    if exact_frames is not None:
+        phase[exact_frames] = init_phase[exact_frames]
     if method == "pghi" or n_iter == 0:
         return _fast_griffin_lim(mag, phase, 0, length, momentum)
     return _fast_griffin_lim(mag, phase, n_iter, length, momentum)
@@ -170,16 +185,17 @@ def _fit_length(x: np.ndarray, length: int) -> np.ndarray:
 
 # --------------------------------------------------------------------------- RTISI-LA
 
-def _rtisi_la(mag: np.ndarray, n_iter: int, length: int,
-              init_phase: np.ndarray | None = None) -> np.ndarray:
+def _rtisi_la(mag: np.ndarray, n_iter: int, length: int, init_phase: np.ndarray | None = None,
+              use_init: np.ndarray | None = None) -> np.ndarray:
     """RTISI-LA (Zhu et al. 2007), written here because no maintained Python package has it.
 
     Frames are committed one at a time, left to right. Frame m is committed after n_iter
     rounds over the look-ahead block m..m+k (k = N/hop - 1 = 3 frames): overlap-add the block
     onto the committed signal, re-analyse every frame of the block at once (batched FFT), impose
     the target magnitudes. A frame entering the block takes the phase of the partial signal
-    already under it (RTISI's estimate), or ``init_phase`` (kept for the benchmark that
-    rejected it; :func:`reconstruct` never passes it). The paper's asymmetric
+    already under it (RTISI's estimate), or ``init_phase`` on the frames ``use_init`` marks
+    (all when None; :func:`reconstruct` passes only the exact frames: using it on every frame
+    was measured worse). The paper's asymmetric
     window for the newest frame is not used. The loop over frames is sequential by nature;
     everything inside it is vectorised over the block.
     """
@@ -204,7 +220,7 @@ def _rtisi_la(mag: np.ndarray, n_iter: int, length: int,
 
     def enter(t: int, first: int) -> None:
         """Initial estimate of frame t: the phase of the partial signal under it."""
-        if init_phase is not None:
+        if init_phase is not None and (use_init is None or use_init[t]):
             phase = init_phase[t]
         else:
             frames[t] = 0.0

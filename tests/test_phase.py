@@ -141,3 +141,29 @@ def test_rtisi_recovers_after_digital_silence():
     assert phase.spectral_convergence(mag, y) < THRESHOLDS["rtisi-la"]
     tail = slice(15000 + 2048, None)
     assert np.sqrt(np.mean(y[tail] ** 2)) > 0.5 * np.sqrt(np.mean(gapped[tail] ** 2))
+
+
+def test_exact_frames_keep_the_input_phase_where_the_magnitude_is_unchanged(voice):
+    """An edit that changes the second half only: frames of the first half are exact, and
+    starting them from the input's phase reconstructs them (nearly) perfectly."""
+    x, spec, mag = voice
+    edited = mag.copy()
+    half = len(mag) // 2
+    edited[half:] = np.abs(audio.stft(_voice(seed=1, seconds=1.5) * 0.5))[half:]
+    exact = np.zeros(len(mag), bool)
+    exact[:half - 4] = True  # a few frames of margin: the edited frames overlap their tails
+    first = slice(0, (half - 8) * HOP_LENGTH)
+    for method in ("rtisi-la", "pghi+gla"):
+        own = phase.reconstruct(edited, method, init_phase=np.angle(spec), length=len(x))
+        kept = phase.reconstruct(edited, method, init_phase=np.angle(spec), length=len(x),
+                                 exact_frames=exact)
+        err_own = np.linalg.norm(own[first] - x[first]) / np.linalg.norm(x[first])
+        err_kept = np.linalg.norm(kept[first] - x[first]) / np.linalg.norm(x[first])
+        assert err_kept < 0.1 and err_kept < 0.3 * err_own, (method, err_kept, err_own)
+    all_exact = phase.reconstruct(mag, "rtisi-la", init_phase=np.angle(spec), length=len(x),
+                                  exact_frames=np.ones(len(mag), bool))
+    assert phase.spectral_convergence(mag, all_exact) < 0.03
+    with pytest.raises(ArgumentError, match="exact_frames"):
+        phase.reconstruct(mag, exact_frames=exact)
+    with pytest.raises(ArgumentError, match="exact_frames"):
+        phase.reconstruct(mag, init_phase=np.angle(spec), exact_frames=exact[:-1])
