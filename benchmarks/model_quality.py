@@ -14,6 +14,7 @@ val/ folder), per frame:
   excluded there).
 
     python benchmarks/model_quality.py [--corpus /work/data/corpus] [--model M.pt ...]
+        [--noise-floor-db -60]   # also on validation audio with the training noise floor
 """
 
 from __future__ import annotations
@@ -68,32 +69,38 @@ def main() -> None:
     ap.add_argument("--model", action="append", help="model file(s) (default: shipped + reference)")
     ap.add_argument("--cache", help="frame cache folder (default: a temporary folder)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--noise-floor-db", type=float, action="append",
+                    help="also evaluate with white noise at this level re peak added to the "
+                         "validation audio (as `sfvae train --noise-floor-db`); repeatable")
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
 
     models = args.model or [str(default_model_path())] + ([str(REFERENCE)] if REFERENCE.exists() else [])
     split = split_corpus(args.corpus)
-    with tempfile.TemporaryDirectory() as tmp:
-        val = build_frame_cache(split.val, args.cache or tmp, "val", workers=2, progress=False)
-        frames = np.array(val.array())
-    mask = speech_mask(frames, val.offsets)
-    out = {"corpus": str(Path(args.corpus).resolve()), "corpus_sha256": corpus_hash(args.corpus)["sha256"],
-           "validation": f"{split.how}: {len(val.files)} files, {val.n_frames} frames, "
-                         f"{mask.mean():.1%} within 50 dB of their file's loudest frame",
-           "models": {}}
-    for path in models:
-        model = load_model(path)
-        sampled = evaluate(model, frames, seed=0)
-        is_mean, lsd = resynthesis(model, frames)
-        out["models"][path] = {
-            "is": round(sampled["is"], 2), "kl": round(sampled["kl"], 3),
-            "is_mean": round(float(is_mean.mean()), 2), "lsd_db": round(float(lsd.mean()), 3),
-            "is_mean_speech": round(float(is_mean[mask].mean()), 2),
-            "lsd_db_speech": round(float(lsd[mask].mean()), 3),
-            "trained_on": model.metadata.get("corpus", "WSJ0 si_tr_s (reference weights)")
-            if model.metadata.get("source") != "bare state dict" else "WSJ0 si_tr_s (reference weights)",
-        }
+    out = {"corpus": str(Path(args.corpus).resolve()),
+           "corpus_sha256": corpus_hash(args.corpus)["sha256"], "conditions": {}}
+    for floor in [None] + (args.noise_floor_db or []):
+        with tempfile.TemporaryDirectory() as tmp:
+            val = build_frame_cache(split.val, args.cache or tmp, "val", workers=2,
+                                    progress=False, noise_floor_db=floor)
+            frames = np.array(val.array())
+        mask = speech_mask(frames, val.offsets)
+        name = "clean" if floor is None else f"noise floor {floor:g} dB re peak"
+        cond = out["conditions"][name] = {
+            "validation": f"{split.how}: {len(val.files)} files, {val.n_frames} frames, "
+                          f"{mask.mean():.1%} within 50 dB of their file's loudest frame",
+            "models": {}}
+        for path in models:
+            model = load_model(path)
+            sampled = evaluate(model, frames, seed=0)
+            is_mean, lsd = resynthesis(model, frames)
+            cond["models"][path] = {
+                "is": round(sampled["is"], 2), "kl": round(sampled["kl"], 3),
+                "is_mean": round(float(is_mean.mean()), 2), "lsd_db": round(float(lsd.mean()), 3),
+                "is_mean_speech": round(float(is_mean[mask].mean()), 2),
+                "lsd_db_speech": round(float(lsd[mask].mean()), 3),
+            }
     print(json.dumps(out, indent=1))
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=1))
