@@ -9,9 +9,9 @@
   own phase), else from random phase.
 - ``rtisi-la``: real-time iterative spectrogram inversion with look-ahead (Zhu, Beauregard,
   Wyse 2007), the released code's default and ours. It estimates each frame's phase from
-  the signal already built, and ignores ``init_phase``: starting its frames from the
-  input's phase was measured worse on edited magnitudes (the input's harmonics are not
-  the edited ones).
+  the signal already built, and ignores ``init_phase`` outside ``exact_frames``: starting
+  its frames from the input's phase was measured worse on edited magnitudes (the input's
+  harmonics are not the edited ones).
 - ``pghi``: phase-gradient heap integration (Prusa, Balazs, Sondergaard 2017) via the
   ``pghipy`` package; no iterations.
 - ``pghi+gla``: PGHI phase, refined by a few fast Griffin-Lim iterations.
@@ -34,9 +34,9 @@ __all__ = [
 ]
 
 METHODS = ("griffin-lim", "rtisi-la", "pghi", "pghi+gla")
-# RTISI-LA, 2 iterations per frame: the most natural output (NISQA-TTS) on magnitudes the VAE
-# decodes, edited or not, at 0.085 s CPU per 10 s of speech. GLA and PGHI(+GLA) match a
-# consistent magnitude more closely but sound worse on decoded ones (benchmarks/README.md).
+# RTISI-LA, 2 iterations per frame, 0.08 s CPU per 10 s of speech: never far from the most
+# natural (NISQA-TTS) on the magnitudes the VAE decodes, edited or not, where GLA and
+# PGHI(+GLA) win on edits by ~0.1 and lose on plain resynthesis by 0.3-0.5 (benchmarks/README.md).
 DEFAULT = "rtisi-la"
 # Iterations per method when n_iter is not given (chosen in benchmarks/phase_methods.py):
 # each at most ~0.15 s CPU for 10 s of audio.
