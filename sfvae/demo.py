@@ -66,6 +66,19 @@ def plan_edits(source: dict[str, float]) -> list[DemoItem]:
     return items
 
 
+def ramp_expectation(y: np.ndarray, ramp: tuple[float, float]) -> float:
+    """Median of a linear f0 ramp over the frames Praat finds voiced in the output.
+
+    The output's median f0 is taken over voiced frames only, so the fair target for a ramp
+    is the ramp's own median over those same frames, not over the whole file.
+    """
+    track = measure.pitch_track(y)
+    voiced = np.isfinite(track.values)
+    times = track.times[voiced] if voiced.any() else track.times
+    start, end = ramp
+    return float(np.median(start + (end - start) * times / (len(y) / SAMPLE_RATE)))
+
+
 def _spectrogram_png(path: Path, x: np.ndarray, title: str) -> None:
     import matplotlib
 
@@ -153,6 +166,8 @@ def run_demo(out_dir: str | os.PathLike = "sfvae-demo", input_path: str | os.Pat
         audio_io.save(out / f"{it.name}.wav", y)
         _spectrogram_png(out / f"{it.name}.png", y, f"{it.name}: {it.description}")
         it.measured = measure.measure(y)
+        if it.request is not None and isinstance(it.request.f0, tuple):
+            it.targets["f0"] = ramp_expectation(y, it.request.f0)
     text = table(items, source)
     duration = len(x) / SAMPLE_RATE
     edit_time = sum(it.seconds for it in items if it.request is not None)
