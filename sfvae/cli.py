@@ -8,6 +8,12 @@ through a ``register(subparsers)`` function; this module only assembles them and
 from __future__ import annotations
 
 import argparse
+import os
+
+# Before torch is imported: with OpenMP's default busy-waiting, 2 threads on a shared 2-core
+# machine trained 20x slower (1.2 k vs 25 k frames/s, benchmarks/README.md).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import importlib
 import importlib.util
 import sys

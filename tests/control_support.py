@@ -39,3 +39,17 @@ def default_pair():
 def pairs():
     """Parameters for tests that run on both models."""
     return [pytest.param(default_pair, id="default"), pytest.param(reference_pair, id="reference")]
+
+
+def pairs_with_known_gaps(**gaps: str):
+    """Like :func:`pairs`, with the named models marked xfail for a measured, reported gap.
+
+    Not strict: the margins are small and float results differ between machines, so an
+    unexpected pass is reported (XPASS) without failing the suite. The reasons carry the
+    numbers last measured; the gap itself is tracked in the issue notes.
+    """
+    params = []
+    for get_pair, name in ((default_pair, "default"), (reference_pair, "reference")):
+        marks = [pytest.mark.xfail(reason=gaps[name], strict=False)] if name in gaps else []
+        params.append(pytest.param(get_pair, id=name, marks=marks))
+    return params
