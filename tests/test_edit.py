@@ -24,8 +24,9 @@ MAX_OTHER_CHANGE_PCT = 5.0
 
 
 @pytest.mark.parametrize("get_pair", pairs_with_known_gaps(
-    default="issue 4 criterion not met (2026-11-24): f2 error 8.1 % (> 8 %), an f0 edit moves "
-            "f1 by 16.9 %, 2 of 5 f1 edits unmeasurable by Praat",
+    default="issue 4 criterion not met (2026-11-24): errors f0 0.7 %, f1 6.7 %, f2 8.1 % "
+            "(> 8 %), f3 6.7 %, but edits move F1: by 19.5 % (f0 edit), 9.8 % (f2), 11.0 % "
+            "(f3); 2 of 5 f1 edits unmeasurable by Praat",
     reference="issue 4 criterion not met (2026-11-24): f1 error 17.7 %, f2 10.5 %, an f0 edit "
               "moves f1 by 6.8 %"))
 def test_edits_reach_their_targets_and_leave_the_other_factors(get_pair):

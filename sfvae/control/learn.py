@@ -24,7 +24,7 @@ from ..edit import FACTORS
 from ..errors import ArgumentError, InputError
 from ..fileio import atomic_path
 from .regression import PiecewiseLinear, fit_piecewise_linear
-from .subspace import Subspace, fit_subspace
+from .subspace import Subspace, active_units, fit_subspace
 
 FORMAT = "sfvae-control"
 VERSION = 1
@@ -316,14 +316,22 @@ def learn(model=None, factors=None, threshold: float = 0.8, n_axes=None, seed: i
     names = list(data)
     speaker_f0 = _speaker_f0(data)
     out = {}
+    encoded = {}
     for name in names:
         entry = data[name]
-        waves, values, contexts = entry["waves"], entry["values"], entry["contexts"]
-        if len(waves) != len(values):
-            raise ArgumentError(f"factor {name}: {len(waves)} waveforms but {len(values)} values")
-        mu, var = encode_examples(model, waves)
+        if len(entry["waves"]) != len(entry["values"]):
+            raise ArgumentError(f"factor {name}: {len(entry['waves'])} waveforms but "
+                                f"{len(entry['values'])} values")
+        encoded[name] = encode_examples(model, entry["waves"])
+    # Active units over all factor datasets together (collapsed dimensions stay out of U_i).
+    active = active_units(np.concatenate([mu for mu, _ in encoded.values()]))
+    for name in names:
+        entry = data[name]
+        values, contexts = entry["values"], entry["contexts"]
+        mu, var = encoded[name]
         sub = fit_subspace(mu, var if posterior_variance else None, threshold=threshold,
-                           n_axes=axes.get(name), groups=contexts if pool_contexts else None)
+                           n_axes=axes.get(name), groups=contexts if pool_contexts else None,
+                           active=active)
         coords = sub.project(mu)
         reg = fit_piecewise_linear(values, coords, n_segments=n_segments)
         speakers = {}
@@ -349,6 +357,7 @@ def learn(model=None, factors=None, threshold: float = 0.8, n_axes=None, seed: i
         "n_examples": {n: len(data[n]["values"]) for n in names},
         "pool_contexts": pool_contexts, "posterior_variance": posterior_variance,
         "speaker_f0": speaker_f0,
+        "active_units": [int(k) for k in np.flatnonzero(active)],
         "n_contexts": {n: (1 if data[n]["contexts"] is None
                            else len(set(map(str, data[n]["contexts"])))) for n in names},
         "segment_samples": list(SEGMENT),

@@ -60,10 +60,27 @@ def aggregated_covariance(mu: np.ndarray, var: np.ndarray | None,
     return m, 0.5 * (cov + cov.T)
 
 
+ACTIVE_UNIT_VARIANCE = 0.01  # Burda et al. (2016): Var_x(E_q[z_k]) above this = active unit
+
+
+def active_units(mu: np.ndarray) -> np.ndarray:
+    """Mask [K] of the latent dimensions whose posterior mean varies across the examples."""
+    return np.var(np.asarray(mu, dtype=np.float64), axis=0) > ACTIVE_UNIT_VARIANCE
+
+
 def fit_subspace(mu: np.ndarray, var: np.ndarray | None, threshold: float = 0.8,
-                 n_axes: int | None = None, groups=None) -> Subspace:
-    """Principal subspace of the aggregated posterior; M by ``threshold`` unless ``n_axes``."""
+                 n_axes: int | None = None, groups=None,
+                 active: np.ndarray | None = None) -> Subspace:
+    """Principal subspace of the aggregated posterior; M by ``threshold`` unless ``n_axes``.
+
+    ``active`` (mask [K]) restricts S to the model's active units. An inactive (collapsed)
+    dimension has sigma^2 near 1 for every input, so its diag sigma^2 term alone would put it
+    in every factor's subspace although it carries nothing.
+    """
     m, cov = aggregated_covariance(mu, var, groups)
+    if active is not None:
+        keep = np.asarray(active, dtype=bool)
+        cov = cov * np.outer(keep, keep)
     eigenvalues, vectors = np.linalg.eigh(cov)
     order = np.argsort(eigenvalues)[::-1]
     eigenvalues = np.clip(eigenvalues[order], 0.0, None)
