@@ -215,8 +215,7 @@ def edit_audio(audio: np.ndarray, request: EditRequest, model=None, phase: str |
     ``seed``/``attribute_stride``: of the factor datasets the attribute means come from.
     """
     from .. import audio as audio_io
-    from .. import phase as phase_mod
-    from ..control.editor import analyse
+    from ..control.editor import analyse, check_phase, resynthesize
     from ..model import load_model
     from ..model.vae import VAE
 
@@ -225,10 +224,7 @@ def edit_audio(audio: np.ndarray, request: EditRequest, model=None, phase: str |
                             "voicing attribute to translate)")
     if voicing not in ("voiced", "all"):
         raise ArgumentError(f"unknown voicing policy {voicing!r}; choose one of voiced, all")
-    phase = phase_mod.DEFAULT if phase is None else phase
-    if phase not in phase_mod.METHODS:
-        raise ArgumentError(f"unknown phase reconstruction method {phase!r}; "
-                            f"choose one of {', '.join(phase_mod.METHODS)}")
+    check_phase(phase)
     audio = audio_io.check_audio(audio)
     model = model if isinstance(model, VAE) else load_model(model)
     means = _means_for(model, seed, attribute_stride)
@@ -237,11 +233,6 @@ def edit_audio(audio: np.ndarray, request: EditRequest, model=None, phase: str |
     source, voiced = _source_values(audio, request, n)
     z, weight = translate_latents(state["z"], request, means, source,
                                   voiced if voicing == "voiced" else None)
-    magnitude = np.sqrt(model.decode_numpy(z).astype(np.float64))
-    if keep_unedited:
-        magnitude = weight[:, None] * magnitude + (1.0 - weight[:, None]) * np.abs(state["spec"])
-    magnitude *= state["peak"]
-    out = phase_mod.reconstruct(magnitude.astype(np.float32), method=phase,
-                                init_phase=np.angle(state["spec"]), n_iter=n_iter,
-                                length=audio.size)
-    return np.asarray(out, dtype=np.float32)
+    # The same decoding and phase reconstruction as method sfvae, so only the latent edit differs.
+    return resynthesize(model, state, z, weight, audio.size, phase=phase, n_iter=n_iter,
+                        keep_unedited=keep_unedited)
