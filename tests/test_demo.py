@@ -52,3 +52,15 @@ def test_example_is_speech_at_16k():
     x = audio.load(example_path())
     assert 2.0 < len(x) / 16000 < 6.0
     assert 120 < measure.measure_f0(x) < 260 and np.max(np.abs(x)) <= 1.0
+
+
+def test_synth_fallback_measures_close_to_its_labels(tmp_path):
+    from sfvae.demo import run_synth_demo
+
+    rows = run_synth_demo(tmp_path, verbose=False)
+    for row in rows:
+        assert (tmp_path / row["file"]).exists()
+        if isinstance(row["f0"], float):
+            assert abs(row["praat"]["f0"] / row["f0"] - 1) < 0.01
+        for k, label in zip(("f1", "f2"), row["formants"][:2]):
+            assert abs(row["praat"][k] / label - 1) < 0.06, (row, k)
