@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
 
@@ -42,7 +42,6 @@ class EditRequest:
     f3: Target = None
     f0_scale: float | None = None  # multiply the input's own (measured) f0 contour
     whisper: bool = False
-    extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.f0 is not None and self.f0_scale is not None:
