@@ -1,8 +1,10 @@
 """Edit accuracy on synthesized vowels, measured with Praat (the issue's acceptance check).
 
-For each base vowel and factor, the factor is set to targets spread over its learned range
-(kept 15 % away from the neighbouring formants, so that the edit asks for a vowel whose
-formants stay ordered) and Praat measures the output.
+For each base vowel and factor, the factor is set to targets spread evenly over the paper's
+evaluation grid (sfvae.edit.EVALUATION_GRIDS: f0 100-300, f1 300-900, f2 1100-2700,
+f3 2200-3200 Hz), within the control's learned range and kept 15 % away from the
+neighbouring formants, so that the edit asks for a vowel whose formants stay ordered, and
+Praat measures the output.
 
 Praat is the reference, so it must be able to measure the target vowel itself: each target
 vowel is also synthesized directly ("truth") and a target is used only where Praat measures
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..edit import FACTORS, EditRequest
+from ..edit import EVALUATION_GRIDS, FACTORS, EditRequest
 from ..measure import measure
 
 # Base vowels (f0, f1, f2, f3) inside every learned range: a male- and a female-like voice.
@@ -34,15 +36,14 @@ TRUST_PCT = 3.0
 
 def targets_for(control, base: dict[str, float], factor: str, n: int) -> np.ndarray:
     lo, hi = control.range(factor)
+    lo, hi = max(lo, EVALUATION_GRIDS[factor][0]), min(hi, EVALUATION_GRIDS[factor][1])
     if factor != "f0":
         k = int(factor[1])
         if k > 1:
             lo = max(lo, base[f"f{k - 1}"] * SPACING)
         if k < 3:
             hi = min(hi, base[f"f{k + 1}"] / SPACING)
-    # Inset by 5 % of the span: the ends of a regression are its least constrained parts.
-    inset = 0.05 * (hi - lo)
-    return np.linspace(lo + inset, hi - inset, n)
+    return np.linspace(lo, hi, n)
 
 
 def _vowel(values: dict[str, float], duration: float, seed: int) -> np.ndarray:

@@ -64,7 +64,12 @@ def _edit(args: argparse.Namespace) -> int:
                if getattr(args, n) is not None}
     request = EditRequest(**targets, f0_scale=args.f0_scale, whisper=args.whisper)
     options = {}
-    for key in ("model", "control", "phase"):
+    if args.refine is not None:
+        if args.method != "sfvae":
+            raise ArgumentError(f"--refine applies to method sfvae only, not {args.method}")
+        if args.refine < 0:
+            raise ArgumentError(f"--refine {args.refine}: give a number of iterations >= 0")
+    for key in ("model", "control", "phase", "refine"):
         if getattr(args, key) is not None:
             options[key] = getattr(args, key)
     if args.phase is not None:
@@ -117,6 +122,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--control", help="control file of that model (default: the shipped one)")
     p.add_argument("--method", default="sfvae", help=f"editing method: {', '.join(METHODS)}")
     p.add_argument("--phase", help="phase reconstruction (sfvae method): see sfvae.phase.METHODS")
+    p.add_argument("--refine", type=int, metavar="N",
+                   help="decoder-in-the-loop refinement iterations (sfvae method; default 3, "
+                        "0 = the paper's one-shot edit)")
     p.set_defaults(func=_edit)
 
     p = sub.add_parser("estimate", help="f0 and f1-f3 per frame read off the latent space")

@@ -31,17 +31,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..edit import FACTORS, METHODS, EditRequest
+from ..edit import EVALUATION_GRIDS, FACTORS, METHODS, EditRequest
 from ..errors import ArgumentError, SfvaeError
 from .data import EvalItem, load_items, vowel_items
 from .metrics import Dnsmos, Nisqa, delta_percent, find_nisqa_weights, measure_factors
 
-GRIDS: dict[str, tuple[float, float, float]] = {
-    "f0": (100.0, 300.0, 1.0),
-    "f1": (300.0, 900.0, 10.0),
-    "f2": (1100.0, 2700.0, 20.0),
-    "f3": (2200.0, 3200.0, 20.0),
-}
+GRIDS = EVALUATION_GRIDS
 # Factors each method can edit; other pairs are skipped and marked in the table.
 SUPPORTED = {"psola": ("f0",)}
 MODEL_METHODS = ("sfvae", "vae-baseline")
