@@ -235,3 +235,24 @@ def test_bad_arguments_and_inputs_exit_2(corpus, tmp_path, capsys):
     empty.mkdir()
     (empty / "notes.txt").write_text("no audio here")
     assert cli_main(["train", "--corpus", str(empty), "-o", out]) == 2
+
+
+def test_init_starts_from_a_model_files_weights(corpus, tmp_path):
+    """--init: epoch 1 of a fine-tuning run starts where the given model ended."""
+    from sfvae.model import load_model
+
+    first = train(config(corpus, tmp_path / "a", epochs=2))
+    tuned = train(config(corpus, tmp_path / "b", epochs=1, init=str(first.output)))
+    fresh = train(config(corpus, tmp_path / "c", epochs=1))
+    assert tuned.history[0]["val_loss"] < fresh.history[0]["val_loss"]
+    assert tuned.history[0]["val_loss"] < first.history[0]["val_loss"]
+    other = tmp_path / "other.pt"
+    from sfvae.model import save_model
+    from sfvae.model.vae import VAE, VAEConfig
+
+    save_model(other, VAE(VAEConfig(latent_dim=8)))
+    with pytest.raises(ArgumentError, match="architecture"):
+        train(config(corpus, tmp_path / "d", epochs=1, init=str(other)))
+    with pytest.raises(ArgumentError, match="cannot be combined"):
+        config(corpus, tmp_path / "e", init=str(first.output), resume=True).check()
+    assert load_model(tuned.output).config == first.model.config

@@ -55,6 +55,8 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of init, split and shuffle (default 0)")
     p.add_argument("--resume", action="store_true",
                    help="continue from MODEL.ckpt.pt (last completed epoch)")
+    p.add_argument("--init", metavar="MODEL.pt",
+                   help="start from this model's weights (fine-tuning; new optimizer state)")
     p.add_argument("--workers", type=int, default=None,
                    help="processes for feature extraction (default: CPU count, at most 4)")
     p.add_argument("--threads", type=int, default=None,
@@ -105,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         lr=args.lr, weight_decay=args.weight_decay, latent_dim=args.latent_dim,
         hidden=tuple(args.hidden), beta=args.beta, kl_warmup_epochs=args.kl_warmup,
         noise_floor_db=args.noise_floor_db, patience=args.patience, seed=args.seed,
-        resume=args.resume, workers=workers, max_hours=args.max_hours, cache=args.cache,
+        resume=args.resume, init=args.init, workers=workers, max_hours=args.max_hours, cache=args.cache,
         threads=args.threads, progress=not args.no_progress,
         command=list(sys.argv),
     )

@@ -62,6 +62,7 @@ class TrainConfig:
     patience: int = 10
     seed: int = 0
     resume: bool = False
+    init: str | None = None  # model file whose weights start the run (fine-tuning)
     workers: int = 0
     max_hours: float | None = None
     cache: str | None = None
@@ -93,6 +94,9 @@ class TrainConfig:
                                 f"got {self.noise_floor_db}")
         if self.patience < 1:
             raise ArgumentError(f"--patience must be at least 1, got {self.patience}")
+        if self.init is not None and self.resume:
+            raise ArgumentError("--init and --resume cannot be combined (a resumed run already "
+                                "has its weights)")
         if self.max_hours is not None and not self.max_hours > 0:
             raise ArgumentError(f"--max-hours must be positive, got {self.max_hours}")
 
@@ -328,6 +332,14 @@ def _train(cfg: TrainConfig, d: Dist) -> TrainResult:
     start_epoch = 0
     train_seconds = 0.0
 
+    if cfg.init is not None:
+        from .io import load_model
+
+        start_from = load_model(cfg.init)
+        if start_from.config != mcfg:
+            raise ArgumentError(f"--init {cfg.init}: its architecture {start_from.config.to_dict()} "
+                                "differs from this run's --hidden/--latent-dim/--beta")
+        model.load_state_dict(start_from.state_dict())
     if cfg.resume:
         if not ckpt_file.exists():
             raise InputError(ckpt_file, "no checkpoint to resume from")
