@@ -9,7 +9,8 @@ formants of the decoded power spectra and takes a few damped Gauss-Newton steps,
 frame, inside the span of the formant subspaces: the edited formants go to their targets,
 the others back to their values in the input, and f0's coordinates stay where the edit put
 them (a step outside that span, or along f0's axes, disturbs the harmonics). The Jacobian
-is taken by finite differences through the decoder (one decode per axis of the span).
+is taken by finite differences through the decoder (one decode per axis of the span)
+at the first iterate and updated by Broyden's rank-one rule after each step.
 
 The formants are those of an all-pole model of each power spectrum, the way Praat's "To
 Formant (burg)" models a waveform: 5500 Hz ceiling, order 10 (5 formants), pre-emphasis
@@ -21,7 +22,10 @@ because no library estimates formants from a batch of power spectra.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+import torch
 
 from ..conventions import N_FFT, SAMPLE_RATE
 
@@ -52,6 +56,15 @@ def _levinson(r: np.ndarray, order: int) -> np.ndarray:
     return a
 
 
+@functools.lru_cache(maxsize=4)
+def _cosine_lags(n_bins: int) -> np.ndarray:
+    """[n_bins, LPC_ORDER + 1]: lags 0..order of irfft for a half spectrum of n_bins (no 1/N)."""
+    weights = np.full(n_bins, 2.0)
+    weights[[0, -1]] = 1.0
+    lags = np.arange(LPC_ORDER + 1)
+    return weights[:, None] * np.cos(np.pi * np.outer(np.arange(n_bins), lags) / (n_bins - 1))
+
+
 def lpc_formants(power: np.ndarray, n_formants: int = 3) -> np.ndarray:
     """Formant frequencies (Hz) of power spectra [T, N_FFT // 2 + 1] -> [T, n_formants].
 
@@ -63,13 +76,15 @@ def lpc_formants(power: np.ndarray, n_formants: int = 3) -> np.ndarray:
     a = np.exp(-2 * np.pi * PRE_EMPHASIS_HZ / SAMPLE_RATE)
     emphasis = np.abs(1 - a * np.exp(-2j * np.pi * freqs[keep] / SAMPLE_RATE)) ** 2
     spectrum = power[:, keep] * emphasis
-    # The band 0..ceiling as a spectrum sampled at 2 x ceiling: its autocorrelation.
-    r = np.fft.irfft(spectrum, axis=1)[:, :LPC_ORDER + 1]
+    # The band 0..ceiling as a spectrum sampled at 2 x ceiling: its autocorrelation (the
+    # first lags of its inverse real FFT, as one matrix product).
+    r = spectrum @ _cosine_lags(spectrum.shape[1])
     poly = _levinson(r, LPC_ORDER)
     companion = np.zeros((poly.shape[0], LPC_ORDER, LPC_ORDER))
     companion[:, 0, :] = -poly[:, 1:]
     companion[:, np.arange(1, LPC_ORDER), np.arange(LPC_ORDER - 1)] = 1.0
-    roots = np.linalg.eigvals(companion)
+    # torch's batched eigvals: 3x numpy's on many small matrices (LAPACK call overhead).
+    roots = torch.linalg.eigvals(torch.from_numpy(companion)).numpy()
     hz = np.angle(roots) * CEILING_HZ / np.pi
     valid = (roots.imag > 0) & (hz > 50.0) & (hz < CEILING_HZ - 50.0)
     hz = np.where(valid, hz, np.inf)
@@ -102,22 +117,42 @@ def refine_latents(z_edit: np.ndarray, model, control, power_in: np.ndarray,
     keep = F0_KEEP * (control.factors["f0"].subspace.basis.T @ span)                # [M0, P]
     for start in range(0, rows.size, CHUNK_FRAMES):
         chunk = rows[start:start + CHUNK_FRAMES]
-        for _ in range(n_iter):
-            z[chunk] += DAMPING * _gauss_newton_step(z[chunk], goals[start:start + CHUNK_FRAMES],
-                                                     model, span, keep) @ span.T
+        goal = goals[start:start + CHUNK_FRAMES]
+        now, jac = _formants_and_jacobian(z[chunk], model, span)
+        for i in range(n_iter):
+            step = DAMPING * _gauss_newton_step(now, jac, goal, keep)       # [R, P]
+            z[chunk] += step @ span.T
+            if i + 1 < n_iter:   # Broyden: the Jacobian updated from the step's effect
+                before, now = now, lpc_formants(model.decode_numpy(z[chunk].astype(np.float32)))
+                jac = _broyden(jac, step, now - before)
     return z
 
 
-def _gauss_newton_step(z: np.ndarray, goals: np.ndarray, model, span: np.ndarray,
-                       keep: np.ndarray) -> np.ndarray:
-    """Step [R, P] in span coordinates: least squares on the relative formant errors, with
-    the f0 coordinates' change (rows ``keep``) asked to be zero."""
+def _formants_and_jacobian(z: np.ndarray, model, span: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Decoded formants [R, 3] and their finite-difference Jacobian [R, 3, P] along ``span``."""
     n_rows, n_span = z.shape[0], span.shape[1]
     probes = np.concatenate([z[None], z[None] + FD_STEP * span.T[:, None, :]], axis=0)
     decoded = model.decode_numpy(probes.reshape(-1, z.shape[1]).astype(np.float32))
     formants = lpc_formants(decoded).reshape(n_span + 1, n_rows, len(FORMANTS))
     now = formants[0]
-    jac = np.transpose(formants[1:] - now[None], (1, 2, 0)) / FD_STEP              # [R, 3, P]
+    return now, np.transpose(formants[1:] - now[None], (1, 2, 0)) / FD_STEP
+
+
+def _broyden(jac: np.ndarray, step: np.ndarray, change: np.ndarray) -> np.ndarray:
+    """Rank-one secant update of the Jacobians [R, 3, P] by the steps [R, P] and the formant
+    changes [R, 3] they caused (rows with a formant lost keep their Jacobian)."""
+    miss = change - np.einsum("rip,rp->ri", jac, step)
+    norm = np.einsum("rp,rp->r", step, step)
+    update = miss[:, :, None] * step[:, None, :] / np.maximum(norm, 1e-12)[:, None, None]
+    good = np.isfinite(update).all(axis=(1, 2)) & (norm > 1e-12)
+    return np.where(good[:, None, None], jac + update, jac)
+
+
+def _gauss_newton_step(now: np.ndarray, jac: np.ndarray, goals: np.ndarray,
+                       keep: np.ndarray) -> np.ndarray:
+    """Step [R, P] in span coordinates: least squares on the relative formant errors, with
+    the f0 coordinates' change (rows ``keep``) asked to be zero."""
+    n_rows, n_span = jac.shape[0], jac.shape[2]
     error = np.clip(goals - now, -MAX_STEP * now, MAX_STEP * now)
     ok = np.isfinite(error) & np.isfinite(jac).all(axis=2)   # a formant the model lost: skip it
     scale = np.where(ok, 1.0 / np.where(ok, now, 1.0), 0.0)

@@ -1,0 +1,37 @@
+"""Issue 4's acceptance check on synthesized vowels, for any model, control and refinement.
+
+    .venv/bin/python benchmarks/edit_accuracy.py [--model M --control C] [--refine 0 3 5]
+
+Runs :func:`sfvae.control.accuracy.edit_accuracy` exactly as tests/test_edit.py does (two
+base vowels, f0 at 4 and f1-f3 at 5 targets spread over the paper's evaluation grids, 0.6 s
+vowels, Praat on the output) once per ``--refine`` value and prints its summary: mean |error|
+of the edited factor, and for every other factor its mean |change| against Praat on the input
+and on the target vowel synthesized directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from sfvae.control.accuracy import edit_accuracy, format_summary
+from sfvae.control.editor import resolve
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--model", help="model file (default: the shipped model)")
+    p.add_argument("--control", help="control file (default: the shipped control)")
+    p.add_argument("--refine", type=int, nargs="+", default=[0, 3], help="iterations to compare")
+    args = p.parse_args()
+    model, control = resolve(args.model, args.control)
+    for n in args.refine:
+        start = time.perf_counter()
+        result = edit_accuracy(model, control, n_targets={"f0": 4, "f1": 5, "f2": 5, "f3": 5},
+                               duration=0.6, refine=n)
+        print(f"\nrefine {n} ({time.perf_counter() - start:.0f} s)")
+        print(format_summary(result["summary"]))
+
+
+if __name__ == "__main__":
+    main()
