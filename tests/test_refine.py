@@ -68,3 +68,9 @@ def test_refinement_puts_the_decoded_formants_on_their_goals(get_pair):
     np.testing.assert_allclose(control.project("f0", refined[frames]),
                                control.project("f0", z[frames]), atol=0.05)
     assert np.array_equal(refine_latents(z, model, control, power, targets, frames, n_iter=0), z)
+    # A formant-only edit can ask for the input's f0 coordinates back (the one-shot step
+    # moved them, the subspaces being oblique).
+    restored = refine_latents(z, model, control, power, targets, frames, n_iter=2,
+                              f0_coords=control.project("f0", state["z"]))
+    np.testing.assert_allclose(control.project("f0", restored[frames]),
+                               control.project("f0", state["z"][frames]), atol=0.05)

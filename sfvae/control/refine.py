@@ -8,7 +8,7 @@ and the subspaces are not orthogonal (setting f0 moves F1). Refinement measures 
 formants of the decoded power spectra and takes a few damped Gauss-Newton steps, per
 frame, inside the span of the formant subspaces: the edited formants go to their targets,
 the others back to their values in the input, and f0's coordinates stay where the edit put
-them (a step outside that span, or along f0's axes, disturbs the harmonics). The Jacobian
+them (or, when f0 is not edited, go back to the input's) (a step outside that span, or along f0's axes, disturbs the harmonics). The Jacobian
 is taken by finite differences through the decoder (one decode per axis of the span)
 at the first iterate and updated by Broyden's rank-one rule after each step.
 
@@ -95,13 +95,15 @@ def lpc_formants(power: np.ndarray, n_formants: int = 3) -> np.ndarray:
 
 def refine_latents(z_edit: np.ndarray, model, control, power_in: np.ndarray,
                    targets: dict[str, np.ndarray], frames: np.ndarray,
-                   n_iter: int = 3) -> np.ndarray:
+                   n_iter: int = 3, f0_coords: np.ndarray | None = None) -> np.ndarray:
     """Edited latents [T, K] refined so that the decoded formants meet their goals.
 
     ``targets``: per-frame targets [T] (Hz) of the edited factors (entries other than f1-f3
     are ignored). ``power_in``: the input's power frames [T, F]; the formants not edited are
     held at their values there. ``frames``: boolean [T], the frames refined (voiced frames
-    the edit touched); the others are returned unchanged.
+    the edit touched); the others are returned unchanged. ``f0_coords``: [T, M0] f0
+    coordinates restored before the first step (the input's, when f0 is not edited: a formant
+    edit moves them too, the subspaces being oblique); None keeps them where the edit put them.
     """
     z = np.array(z_edit, dtype=np.float64)
     rows = np.flatnonzero(np.asarray(frames, dtype=bool))
@@ -114,10 +116,13 @@ def refine_latents(z_edit: np.ndarray, model, control, power_in: np.ndarray,
     span, sv, _ = np.linalg.svd(np.concatenate([control.factors[n].subspace.basis for n in names],
                                                axis=1), full_matrices=False)
     span = span[:, sv > 1e-6]                                                       # [K, P]
-    keep = F0_KEEP * (control.factors["f0"].subspace.basis.T @ span)                # [M0, P]
+    f0_sub = control.factors["f0"].subspace
+    keep = F0_KEEP * (f0_sub.basis.T @ span)                                        # [M0, P]
     for start in range(0, rows.size, CHUNK_FRAMES):
         chunk = rows[start:start + CHUNK_FRAMES]
         goal = goals[start:start + CHUNK_FRAMES]
+        if f0_coords is not None:
+            z[chunk] = f0_sub.place(z[chunk], f0_coords[chunk])
         now, jac = _formants_and_jacobian(z[chunk], model, span)
         for i in range(n_iter):
             step = DAMPING * _gauss_newton_step(now, jac, goal, keep)       # [R, P]
@@ -151,7 +156,7 @@ def _broyden(jac: np.ndarray, step: np.ndarray, change: np.ndarray) -> np.ndarra
 def _gauss_newton_step(now: np.ndarray, jac: np.ndarray, goals: np.ndarray,
                        keep: np.ndarray) -> np.ndarray:
     """Step [R, P] in span coordinates: least squares on the relative formant errors, with
-    the f0 coordinates' change (rows ``keep``) asked to be zero."""
+    the change of the f0 coordinates (rows ``keep``) asked to be zero."""
     n_rows, n_span = jac.shape[0], jac.shape[2]
     error = np.clip(goals - now, -MAX_STEP * now, MAX_STEP * now)
     ok = np.isfinite(error) & np.isfinite(jac).all(axis=2)   # a formant the model lost: skip it
