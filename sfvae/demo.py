@@ -204,11 +204,17 @@ def run_synth_demo(out_dir: str | os.PathLike, verbose: bool = True) -> list[dic
 
 
 def _main(args) -> int:
+    import warnings
+
+    from .control.cli import print_warnings
     from .errors import InputError
 
     try:
-        run_demo(args.output, input_path=args.input, model=args.model, control=args.control,
-                 phase=args.phase)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            run_demo(args.output, input_path=args.input, model=args.model, control=args.control,
+                     phase=args.phase)
+        print_warnings(caught)
     except InputError as exc:
         if args.model is None and "default" in str(exc):
             print(f"sfvae demo: {exc}; running the synthesizer demo instead")

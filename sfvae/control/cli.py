@@ -15,7 +15,7 @@ from ..errors import ArgumentError
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 
-def _print_warnings(caught) -> None:
+def print_warnings(caught) -> None:
     """sfvae's own warnings as one line each; other libraries' warnings as Python shows them."""
     for w in caught:
         if _PACKAGE_DIR in Path(w.filename).resolve().parents:
@@ -81,7 +81,7 @@ def _edit(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         edit_file(args.input, args.output, request, method=args.method, **options)
-    _print_warnings(caught)
+    print_warnings(caught)
     return 0
 
 
