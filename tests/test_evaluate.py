@@ -122,7 +122,9 @@ def test_quick_run_numbers_are_sane(quick_run):
         assert summary["world"]["factors"][f]["delta"]["f0"]["mean"] < 2.0
     rows = _rows(out)
     for r in rows:
-        assert 1.0 <= float(r["dnsmos_ovrl"]) <= 5.0
+        # DNSMOS maps its network's output through a fitted polynomial, unclamped: a very
+        # degraded file scores a little below 1 (0.93 seen on a default-model edit).
+        assert 0.5 <= float(r["dnsmos_ovrl"]) <= 5.0
         if find_nisqa_weights() is not None:
             assert 0.5 <= float(r["nisqa"]) <= 5.5
         if r["method"] != "input":

@@ -255,4 +255,7 @@ def test_init_starts_from_a_model_files_weights(corpus, tmp_path):
         train(config(corpus, tmp_path / "d", epochs=1, init=str(other)))
     with pytest.raises(ArgumentError, match="cannot be combined"):
         config(corpus, tmp_path / "e", init=str(first.output), resume=True).check()
-    assert load_model(tuned.output).config == first.model.config
+    tuned_model = load_model(tuned.output)
+    assert tuned_model.config == first.model.config
+    assert tuned_model.metadata["init"]["epochs"] == 2  # provenance of the starting point
+    assert len(tuned_model.metadata["init"]["file_sha256"]) == 64

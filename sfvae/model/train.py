@@ -470,6 +470,20 @@ def _save_checkpoint(path: Path, model, optimizer, epoch, history, best, since_b
         torch.save(payload, tmp)
 
 
+def init_provenance(path: str | os.PathLike) -> dict:
+    """What a fine-tuning run started from: the model file, its hash and how it was trained."""
+    import hashlib
+
+    from .io import read_model_file
+
+    path = Path(path)
+    meta = read_model_file(path)["metadata"] or {}
+    return {"path": str(path.resolve()),
+            "file_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            **{k: meta.get(k) for k in ("command", "seed", "epochs", "best_epoch",
+                                        "val_is_per_frame", "corpus_manifest_sha256")}}
+
+
 def _save_final(cfg: TrainConfig, best, history, chash, split_how, train_set, val_set,
                 train_seconds, d: Dist, *, complete: bool, stopped: str) -> dict:
     with torch.random.fork_rng(devices=[]):  # building a module must not move the RNG
@@ -498,6 +512,8 @@ def _save_final(cfg: TrainConfig, best, history, chash, split_how, train_set, va
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
         "threads": torch.get_num_threads(),
     }
+    if cfg.init is not None:
+        metadata["init"] = init_provenance(cfg.init)
     save_model(cfg.output, model, metadata)
     return metadata
 
