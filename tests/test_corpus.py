@@ -205,3 +205,20 @@ def test_bad_arguments_exit_2(tmp_path):
                                str(tmp_path / "c"), *args], capture_output=True, text=True)
         assert done.returncode == 2, args
         assert done.stderr.startswith("sfvae: error:"), done.stderr
+
+
+@needs_espeak
+def test_espeak_voice_set_renders_espeaks_own_voices(tmp_path):
+    voices = available_voices(voice_set="espeak")
+    assert len(voices) >= 40 and {v.engine for v in voices} == {"espeak"}
+    assert {v.sex for v in voices} == {"F", "M"}
+    names = sorted({corpus_build.plan_utterance(i, voices, SEED).voice.name for i in (0, 1)})
+    manifest = build_corpus(tmp_path / "c", hours=0.004, seed=SEED, jobs=2, val_voices=names,
+                            progress=False, voice_set="espeak")
+    rows = read_manifest(manifest)
+    assert rows and all("+" in Path(r["path"]).parent.name for r in rows)
+    # A folder built from one voice set is not resumed with the other.
+    with pytest.raises(ArgumentError, match="other settings"):
+        build_corpus(tmp_path / "c", hours=0.004, seed=SEED, jobs=2, progress=False)
+    with pytest.raises(ArgumentError, match="unknown voice set"):
+        available_voices(voice_set="klatt")

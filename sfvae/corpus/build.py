@@ -225,12 +225,15 @@ def _log(progress: bool, message: str) -> None:
 
 
 def build_corpus(out_dir: str | os.PathLike, hours: float = 10.0, seed: int = 0, jobs: int = 2,
-                 val_voices: Sequence[str] | None = None, progress: bool = True) -> Path:
+                 val_voices: Sequence[str] | None = None, progress: bool = True,
+                 voice_set: str = "mbrola") -> Path:
     """Render ``hours`` of multi-voice speech into ``out_dir``; return the manifest path.
 
     ``val_voices``: espeak-ng voice names held out for validation (default: three female
     and three male voices chosen from ``seed``). Resumes an interrupted build of the same
-    settings. Deterministic for a given seed and set of installed voices.
+    settings. Deterministic for a given seed and set of installed voices. ``voice_set``:
+    "mbrola" (MBROLA voices) or "espeak" (espeak-ng's own voices; see
+    :func:`sfvae.corpus.voices.available_voices`).
     """
     if not (hours > 0 and np.isfinite(hours)):
         raise ArgumentError(f"--hours must be positive, got {hours}")
@@ -243,7 +246,7 @@ def build_corpus(out_dir: str | os.PathLike, hours: float = 10.0, seed: int = 0,
         raise ArgumentError(f"{out_dir}: exists and is not a folder")
 
     espeak = espeak_binary()
-    voices = available_voices()
+    voices = available_voices(voice_set=voice_set)
     val = (_parse_val_voices(val_voices, voices) if val_voices
            else choose_val_voices(voices, seed))
     val_names = {v.name for v in val}
@@ -252,6 +255,8 @@ def build_corpus(out_dir: str | os.PathLike, hours: float = 10.0, seed: int = 0,
         "format": FORMAT_VERSION, "seed": seed, "voices": [asdict(v) for v in voices],
         "val_voices": sorted(val_names), "hours": hours, "espeak": _espeak_version(espeak),
         "sample_rate": SAMPLE_RATE,
+        # Recorded only when not the default, so that corpora built before it still resume.
+        **({"voice_set": voice_set} if voice_set != "mbrola" else {}),
     })
     n_female = sum(v.sex == "F" for v in voices)
     _log(progress, f"corpus: {len(voices)} voices ({n_female} F, {len(voices) - n_female} M, "

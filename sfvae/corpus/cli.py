@@ -30,6 +30,9 @@ def register(subparsers) -> None:
     build.add_argument("--val-voices", nargs="+", metavar="VOICE", default=None,
                        help="voices held out for validation, e.g. mb-us1 mb-de4 "
                             "(default: 3 female + 3 male chosen from the seed)")
+    build.add_argument("--voice-set", choices=("mbrola", "espeak"), default="mbrola",
+                       help="MBROLA diphone voices (default) or espeak-ng's own formant-"
+                            "synthesis voices")
     build.add_argument("--quiet", action="store_true", help="no progress output")
     build.set_defaults(func=_build)
 
@@ -39,7 +42,8 @@ def register(subparsers) -> None:
 
 def _build(args: argparse.Namespace) -> int:
     manifest = build_corpus(args.out_dir, hours=args.hours, seed=args.seed, jobs=args.jobs,
-                            val_voices=args.val_voices, progress=not args.quiet)
+                            val_voices=args.val_voices, progress=not args.quiet,
+                            voice_set=args.voice_set)
     print(f"{manifest}  sha256 {manifest_hash(manifest)}")
     return 0
 

@@ -26,7 +26,7 @@ from ..errors import SfvaeError
 from . import text as corpus_text
 
 __all__ = [
-    "Voice", "MBROLA_VOICES", "MIN_VOICES", "MissingToolError", "espeak_binary",
+    "Voice", "MBROLA_VOICES", "MIN_VOICES", "VOICE_SETS", "MissingToolError", "espeak_binary",
     "available_voices", "mbrola_dirs",
 ]
 
@@ -170,13 +170,28 @@ def _working_voices(espeak: str, candidates: tuple[Voice, ...]) -> tuple[Voice, 
     return tuple(v for v in candidates if _probe(espeak, v))
 
 
-def available_voices(min_voices: int = MIN_VOICES) -> list[Voice]:
-    """The voices this machine renders: installed MBROLA voices, topped up to ``min_voices``.
+VOICE_SETS = ("mbrola", "espeak")
+
+
+def available_voices(min_voices: int = MIN_VOICES, voice_set: str = "mbrola") -> list[Voice]:
+    """The voices this machine renders: installed MBROLA voices, topped up to ``min_voices``
+    (``voice_set="mbrola"``), or espeak-ng's own formant-synthesis voice variants
+    (``"espeak"``: 10 languages x 12 variants; their narrow formant bandwidths widen what a
+    model trained on recorded MBROLA diphones hears).
 
     Each voice is checked once per process by rendering a few words. Raises
     :class:`MissingToolError` when espeak-ng is missing or nothing renders.
     """
     espeak = espeak_binary()
+    if voice_set not in VOICE_SETS:
+        from ..errors import ArgumentError
+
+        raise ArgumentError(f"unknown voice set {voice_set!r}; choose one of {', '.join(VOICE_SETS)}")
+    if voice_set == "espeak":
+        voices = list(_working_voices(espeak, FALLBACK_VOICES))
+        if not voices:
+            raise MissingToolError(f"{espeak}: no espeak-ng voice renders audio; reinstall espeak-ng")
+        return voices
     mbrola = ()
     if shutil.which("mbrola") is not None:
         mbrola = tuple(v for v in MBROLA_VOICES if _database_installed(v.database))
