@@ -11,6 +11,7 @@ from sfvae import audio as audio_io
 from sfvae.control.editor import analyse, edit_latents, frame_f0
 from sfvae.control.refine import lpc_formants, refine_latents
 from sfvae.edit import EditRequest, target_per_frame
+from sfvae.errors import ArgumentError
 from sfvae.measure import measure
 from sfvae.synth import synthesize
 
@@ -74,3 +75,24 @@ def test_refinement_puts_the_decoded_formants_on_their_goals(get_pair):
                               f0_coords=control.project("f0", state["z"]))
     np.testing.assert_allclose(control.project("f0", restored[frames]),
                                control.project("f0", state["z"][frames]), atol=0.05)
+
+
+@pytest.mark.parametrize("get_pair", pairs())
+def test_a_formant_edit_keeps_the_inputs_own_source(get_pair):
+    """source="auto": F2 moves, f0 and the waveform's fine structure are the input's."""
+    from sfvae.control.editor import apply_filter_change, edit_audio
+
+    model, control = get_pair()
+    x = synthesize(130.0, (550.0, 1500.0, 2600.0), duration=0.6, seed=2)
+    state = analyse(x, model)
+    n = state["z"].shape[0]
+    same = apply_filter_change(model, state, state["z"], np.ones(n), x.size)
+    assert np.max(np.abs(same - x)) < 1e-4 * np.max(np.abs(x))   # no change: the input back
+    y = edit_audio(x, EditRequest(f2=1800.0), model=model, control=control)
+    m_in, m_out = measure(x), measure(y)
+    assert m_out["f0"] == pytest.approx(m_in["f0"], rel=0.005)
+    assert m_out["f2"] == pytest.approx(1800.0, rel=0.05)
+    decoded = edit_audio(x, EditRequest(f2=1800.0), model=model, control=control, source="decoded")
+    assert not np.allclose(decoded, y)
+    with pytest.raises(ArgumentError, match="unknown source"):
+        edit_audio(x, EditRequest(f2=1800.0), model=model, control=control, source="nonsense")

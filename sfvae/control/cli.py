@@ -69,7 +69,9 @@ def _edit(args: argparse.Namespace) -> int:
             raise ArgumentError(f"--refine applies to method sfvae only, not {args.method}")
         if args.refine < 0:
             raise ArgumentError(f"--refine {args.refine}: give a number of iterations >= 0")
-    for key in ("model", "control", "phase", "refine"):
+    if args.source is not None and args.method != "sfvae":
+        raise ArgumentError(f"--source applies to method sfvae only, not {args.method}")
+    for key in ("model", "control", "phase", "refine", "source"):
         if getattr(args, key) is not None:
             options[key] = getattr(args, key)
     if args.phase is not None:
@@ -125,6 +127,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--refine", type=int, metavar="N",
                    help="decoder-in-the-loop refinement iterations (sfvae method; default 3, "
                         "0 = the paper's one-shot edit)")
+    p.add_argument("--source", choices=("auto", "decoded"),
+                   help="auto (default): edits that leave f0 alone apply the decoded envelope "
+                        "change to the input's own source; decoded: always decode and "
+                        "reconstruct the phase, as the paper does")
     p.set_defaults(func=_edit)
 
     p = sub.add_parser("estimate", help="f0 and f1-f3 per frame read off the latent space")

@@ -250,11 +250,26 @@ def resynthesize(model, state: dict, z: np.ndarray, weight: np.ndarray, length: 
     return np.asarray(out, dtype=np.float32)
 
 
+def apply_filter_change(model, state: dict, z: np.ndarray, weight: np.ndarray,
+                        length: int) -> np.ndarray:
+    """The input's STFT times sqrt(v(z) / v(z_input)): the decoded change of the spectral
+    envelope applied to the input's own source (harmonics, noise, phase), no phase
+    reconstruction. For edits that leave f0 alone. ``weight`` cross-fades the gain with 1."""
+    edited = model.decode_numpy(np.asarray(z, np.float32)).astype(np.float64)
+    own = model.decode_numpy(np.asarray(state["z"], np.float32)).astype(np.float64)
+    gain = weight[:, None] * np.sqrt(edited / own) + (1.0 - weight[:, None])
+    return np.asarray(audio_io.istft(state["spec"] * gain * state["peak"], length=length),
+                      dtype=np.float32)
+
+
+SOURCES = ("auto", "decoded")
+
+
 def edit_audio(audio: np.ndarray, request: EditRequest, model=None, control=None,
                phase: str | None = None, n_iter: int | None = None, voicing: str = "voiced",
                crossfade: int = CROSSFADE_FRAMES, keep_unedited: bool = True,
                protect: float = PROTECT_WEIGHT, speaker_adaptive: bool = True,
-               refine: int = REFINE_ITERATIONS) -> np.ndarray:
+               refine: int = REFINE_ITERATIONS, source: str = "auto") -> np.ndarray:
     """Edit a 16 kHz mono waveform; returns float32 audio of the same length and peak scale.
 
     ``model``/``control``: objects, paths, or None for the shipped default pair.
@@ -264,7 +279,12 @@ def edit_audio(audio: np.ndarray, request: EditRequest, model=None, control=None
     regressions of the control's speaker-like voices, interpolated at the input's median f0
     (Praat), instead of the regression pooled over all voices. ``refine``: iterations of
     decoder-in-the-loop refinement (module docstring; 0 = the paper's one-shot edit).
+    ``source``: "auto" keeps the input's own source for edits that leave f0 alone (formants
+    only: :func:`apply_filter_change`) and decodes otherwise; "decoded" always decodes and
+    reconstructs the phase, as the paper does.
     """
+    if source not in SOURCES:
+        raise ArgumentError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
     if not isinstance(refine, (int, np.integer)) or isinstance(refine, bool) or refine < 0:
         raise ArgumentError(f"refine must be a whole number of iterations >= 0, not {refine!r}")
     audio = audio_io.check_audio(audio)
@@ -281,13 +301,17 @@ def edit_audio(audio: np.ndarray, request: EditRequest, model=None, control=None
         voice_f0 = float(np.nanmedian(f0_in))
     z, weight = edit_latents(state["z"], request, control, f0_in, voicing, crossfade, protect,
                              voice_f0)
+    keep_f0 = request.f0 is None and request.f0_scale is None and not request.whisper
+    own_source = keep_f0 and source == "auto"
     if refine > 0:
         from .refine import refine_latents
 
         targets = {name: target_per_frame(value, n) for name, value in request.targets().items()}
         power = (state["spec"].real**2 + state["spec"].imag**2).astype(np.float64)
-        keep_f0 = request.f0 is None and request.f0_scale is None and not request.whisper
         z = refine_latents(z, model, control, power, targets, np.isfinite(f0_in) & (weight > 0),
                            n_iter=refine,
-                           f0_coords=control.project("f0", state["z"]) if keep_f0 else None)
+                           f0_coords=control.project("f0", state["z"]) if keep_f0 else None,
+                           filter_of=state["z"] if own_source else None)
+    if own_source:
+        return apply_filter_change(model, state, z, weight, audio.size)
     return resynthesize(model, state, z, weight, audio.size, phase, n_iter, keep_unedited)
