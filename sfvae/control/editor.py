@@ -139,12 +139,27 @@ def _check_range(control: Control, name: str, values: np.ndarray, clamp: bool) -
     return np.clip(values, lo, hi)
 
 
+def scaled_f0_contour(scale: float, f0_in: np.ndarray | None, control: Control) -> np.ndarray:
+    """The input's own f0 contour [T] (unvoiced gaps bridged linearly) times ``scale``,
+    clamped to the learned range with a RangeWarning."""
+    if f0_in is None or not np.isfinite(f0_in).any():
+        raise ArgumentError("--f0-scale: no voiced frame found in the input to scale")
+    voiced = np.isfinite(f0_in)
+    idx = np.flatnonzero(voiced)
+    contour = np.interp(np.arange(voiced.size), idx, f0_in[voiced])
+    return _check_range(control, "f0", contour * scale, clamp=True)
+
+
 def edit_latents(z: np.ndarray, request: EditRequest, control: Control,
                  f0_in: np.ndarray | None = None, voicing: str = "voiced",
                  crossfade: int = CROSSFADE_FRAMES,
                  protect: float = PROTECT_WEIGHT,
-                 voice_f0: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+                 voice_f0: float | None = None,
+                 f0_factor: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Edited latent vectors [T, K] and the per-frame edit weight in [0, 1] (0 = untouched).
+
+    ``f0_factor``: per-frame factors [T] (or a scalar) on the f0 targets, the result kept in
+    the learned range (the octave guard's candidates, :func:`guard_f0`).
 
     ``f0_in``: the input's f0 per frame (NaN unvoiced); needed for ``f0_scale`` and for
     the "voiced" policy. ``protect``: weight of keeping the coordinates of the factors not
@@ -162,13 +177,7 @@ def edit_latents(z: np.ndarray, request: EditRequest, control: Control,
 
     targets = request.targets()
     if request.f0_scale is not None:
-        if f0_in is None or not np.isfinite(f0_in).any():
-            raise ArgumentError("--f0-scale: no voiced frame found in the input to scale")
-        voiced = np.isfinite(f0_in)
-        idx = np.flatnonzero(voiced)
-        contour = np.interp(np.arange(n), idx, f0_in[voiced])  # unvoiced gaps bridged linearly
-        targets = {"f0": _check_range(control, "f0", contour * request.f0_scale, clamp=True),
-                   **targets}
+        targets = {"f0": scaled_f0_contour(request.f0_scale, f0_in, control), **targets}
     coords: dict[str, np.ndarray] = {}   # target coordinates per edited factor, [T, M_i]
     weights: dict[str, np.ndarray] = {}
     for name in FACTORS:
@@ -177,6 +186,8 @@ def edit_latents(z: np.ndarray, request: EditRequest, control: Control,
         y = target_per_frame(targets[name], n)
         if not (name == "f0" and request.f0_scale is not None):
             y = _check_range(control, name, y, clamp=False)
+        if name == "f0" and f0_factor is not None:
+            y = np.clip(y * f0_factor, *control.range("f0"))
         coords[name] = control.g(name, y, voice_f0)
         weights[name] = f0_weight if name == "f0" else np.ones(n)
     if request.whisper:  # the f0 subspace removed: its coordinates set to those of m_0
@@ -263,13 +274,70 @@ def apply_filter_change(model, state: dict, z: np.ndarray, weight: np.ndarray,
 
 
 SOURCES = ("auto", "decoded")
+# Octave guard: candidate factors on an f0 target; a frame is octave-down where the harmonic
+# contrast at half the target beats that at the target by GUARD_TRIGGER_DB, and a candidate
+# is taken where the contrast at its own target wins by GUARD_MARGIN_DB. Measured on the
+# default model (120 Hz voice): margins -27 dB at 300 Hz and -9 dB at 180 Hz (Praat: 152 and
+# 117 Hz), -3 dB at 200 Hz (Praat: 200 Hz, left alone); +9 to +25 dB elsewhere.
+GUARD_FACTORS = (1.0, 0.98, 0.96, 0.94, 0.92, 0.9, 0.88, 0.86)
+GUARD_TRIGGER_DB = -6.0
+GUARD_MARGIN_DB = 3.0
+
+
+def harmonic_contrast_db(power: np.ndarray, f0: np.ndarray, n_harmonics: int = 5) -> np.ndarray:
+    """Per frame: mean level (dB) of power [T, F] at the first harmonics of f0 [T] minus the
+    mean level half-way between them (from f0/2); low or negative where the spectrum's
+    harmonics are those of f0/2 (an octave below) or absent."""
+    from ..conventions import N_FFT, SAMPLE_RATE
+
+    db = 10.0 * np.log10(np.maximum(power, 1e-20))
+    bins = np.arange(power.shape[1])
+
+    def level(freqs: np.ndarray) -> np.ndarray:       # [T, H] linear interpolation per frame
+        pos = np.clip(freqs * N_FFT / SAMPLE_RATE, 0, bins[-1])
+        lo = np.floor(pos).astype(int)
+        hi = np.minimum(lo + 1, bins[-1])
+        frac = pos - lo
+        rows = np.arange(db.shape[0])[:, None]
+        return (1 - frac) * db[rows, lo] + frac * db[rows, hi]
+
+    k = np.arange(1, n_harmonics + 1)[None, :]
+    f0 = np.asarray(f0, dtype=np.float64)[:, None]
+    return level(k * f0).mean(axis=1) - level((k - 0.5) * f0).mean(axis=1)
+
+
+def guard_f0(model, z_in: np.ndarray, request: EditRequest, control: Control, f0_in, voicing,
+             crossfade, protect, voice_f0, f0_targets: np.ndarray, frames: np.ndarray) -> float:
+    """The octave guard: a factor on the edit's f0 targets (1: left alone).
+
+    A model may decode a high f0 target as the harmonics of half of it, an octave down (the
+    default model does for 300 Hz on a 120 Hz voice). Over the edited ``frames``, the
+    decoded spectrum is octave-down when its median harmonic contrast at half the target
+    beats that at the target by more than -GUARD_TRIGGER_DB; then the targets are lowered by
+    the first of GUARD_FACTORS whose decoded spectra show their own harmonics by
+    GUARD_MARGIN_DB (left alone when none does). One factor per edit: per-frame decisions
+    were measured to be noisy (a 200 Hz edit lowered on half its frames).
+    """
+    margins = []
+    for factor in GUARD_FACTORS:
+        z, _ = edit_latents(z_in, request, control, f0_in, voicing, crossfade, protect, voice_f0,
+                            f0_factor=factor)
+        power = model.decode_numpy(z[frames].astype(np.float32)).astype(np.float64)
+        target = f0_targets[frames] * factor
+        margins.append(float(np.median(harmonic_contrast_db(power, target)
+                                       - harmonic_contrast_db(power, target / 2))))
+        if factor == GUARD_FACTORS[0] and margins[0] >= GUARD_TRIGGER_DB:
+            return 1.0   # not octave-down: the target stays
+    good = [f for f, m in zip(GUARD_FACTORS, margins) if m >= GUARD_MARGIN_DB]
+    return good[0] if good else 1.0
 
 
 def edit_audio(audio: np.ndarray, request: EditRequest, model=None, control=None,
                phase: str | None = None, n_iter: int | None = None, voicing: str = "voiced",
                crossfade: int = CROSSFADE_FRAMES, keep_unedited: bool = True,
                protect: float = PROTECT_WEIGHT, speaker_adaptive: bool = True,
-               refine: int = REFINE_ITERATIONS, source: str = "auto") -> np.ndarray:
+               refine: int = REFINE_ITERATIONS, source: str = "auto",
+               guard: bool = True) -> np.ndarray:
     """Edit a 16 kHz mono waveform; returns float32 audio of the same length and peak scale.
 
     ``model``/``control``: objects, paths, or None for the shipped default pair.
@@ -281,7 +349,8 @@ def edit_audio(audio: np.ndarray, request: EditRequest, model=None, control=None
     decoder-in-the-loop refinement (module docstring; 0 = the paper's one-shot edit).
     ``source``: "auto" keeps the input's own source for edits that leave f0 alone (formants
     only: :func:`apply_filter_change`) and decodes otherwise; "decoded" always decodes and
-    reconstructs the phase, as the paper does.
+    reconstructs the phase, as the paper does. ``guard``: the octave guard of f0 targets
+    (:func:`guard_f0`).
     """
     if source not in SOURCES:
         raise ArgumentError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
@@ -301,6 +370,20 @@ def edit_audio(audio: np.ndarray, request: EditRequest, model=None, control=None
         voice_f0 = float(np.nanmedian(f0_in))
     z, weight = edit_latents(state["z"], request, control, f0_in, voicing, crossfade, protect,
                              voice_f0)
+    if guard and (request.f0 is not None or request.f0_scale is not None) and (weight > 0).any():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the candidates repeat the edit's own warnings
+            f0_targets = (target_per_frame(request.f0, n) if request.f0 is not None
+                          else scaled_f0_contour(request.f0_scale, f0_in, control))
+            factor = guard_f0(model, state["z"], request, control, f0_in, voicing, crossfade,
+                              protect, voice_f0, f0_targets, weight > 0)
+            if factor < 1:
+                z, weight = edit_latents(state["z"], request, control, f0_in, voicing,
+                                         crossfade, protect, voice_f0, f0_factor=factor)
+        if factor < 1:
+            warnings.warn(f"f0: the model renders this target an octave low; it was lowered by "
+                          f"{100 * (1 - factor):.0f} % to a pitch the model renders",
+                          RangeWarning, stacklevel=2)
     keep_f0 = request.f0 is None and request.f0_scale is None and not request.whisper
     own_source = keep_f0 and source == "auto"
     if refine > 0:
