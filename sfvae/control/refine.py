@@ -38,6 +38,7 @@ F0_KEEP = 1.0            # weight of keeping f0's coordinates (rows of the least
 LEVENBERG = 1e-3         # damping of the normal equations
 DAMPING = 0.7            # fraction of the Gauss-Newton step taken
 MAX_STEP = 0.2           # largest error acted on per iteration, as a fraction of the value
+JACOBIAN_STRIDE = 1       # frames per first Jacobian, shared with neighbours (4: measured, not adopted)
 CHUNK_FRAMES = 2048      # frames refined at once (bounds the decoder's batch)
 
 
@@ -129,7 +130,12 @@ def refine_latents(z_edit: np.ndarray, model, control, power_in: np.ndarray,
         goal = goals[start:start + CHUNK_FRAMES]
         if f0_coords is not None:
             z[chunk] = f0_sub.place(z[chunk], f0_coords[chunk])
-        now, jac = _formants_and_jacobian(z[chunk], model, span, carrier[chunk])
+        # The first Jacobian on every JACOBIAN_STRIDE-th frame, shared with its neighbours
+        # (adjacent frames' latents are close); Broyden then updates each frame's own copy.
+        sub = np.arange(0, chunk.size, JACOBIAN_STRIDE)
+        _, jac = _formants_and_jacobian(z[chunk[sub]], model, span, carrier[chunk[sub]])
+        jac = jac[np.minimum(np.arange(chunk.size) // JACOBIAN_STRIDE, sub.size - 1)]
+        now = lpc_formants(model.decode_numpy(z[chunk].astype(np.float32)) * carrier[chunk])
         for i in range(n_iter):
             step = DAMPING * _gauss_newton_step(now, jac, goal, keep)       # [R, P]
             z[chunk] += step @ span.T
