@@ -132,10 +132,13 @@ def refine_latents(z_edit: np.ndarray, model, control, power_in: np.ndarray,
             z[chunk] = f0_sub.place(z[chunk], f0_coords[chunk])
         # The first Jacobian on every JACOBIAN_STRIDE-th frame, shared with its neighbours
         # (adjacent frames' latents are close); Broyden then updates each frame's own copy.
-        sub = np.arange(0, chunk.size, JACOBIAN_STRIDE)
-        _, jac = _formants_and_jacobian(z[chunk[sub]], model, span, carrier[chunk[sub]])
-        jac = jac[np.minimum(np.arange(chunk.size) // JACOBIAN_STRIDE, sub.size - 1)]
-        now = lpc_formants(model.decode_numpy(z[chunk].astype(np.float32)) * carrier[chunk])
+        if JACOBIAN_STRIDE == 1:
+            now, jac = _formants_and_jacobian(z[chunk], model, span, carrier[chunk])
+        else:
+            sub = np.arange(0, chunk.size, JACOBIAN_STRIDE)
+            _, jac = _formants_and_jacobian(z[chunk[sub]], model, span, carrier[chunk[sub]])
+            jac = jac[np.minimum(np.arange(chunk.size) // JACOBIAN_STRIDE, sub.size - 1)]
+            now = lpc_formants(model.decode_numpy(z[chunk].astype(np.float32)) * carrier[chunk])
         for i in range(n_iter):
             step = DAMPING * _gauss_newton_step(now, jac, goal, keep)       # [R, P]
             z[chunk] += step @ span.T
