@@ -32,8 +32,13 @@ Design decisions (measured; the numbers are in the README):
   targets and hold the formants not edited at their values in the input, on the voiced
   frames; f0's coordinates stay where the edit put them (a formant-only edit first puts
   them back to the input's: its one-shot step moved them). ``refine=0`` is the paper's edit.
-  Measured on the acceptance vowels (README): with the reference weights, errors f1
-  17.4 -> 0.9 %, f2 9.8 -> 1.3 %, F1 moved by an f0 edit 9.6 -> 0.5 %.
+- Source (``source``): "auto" gives an edit that leaves f0 alone the input's own source,
+  the decoded envelope change applied to the input's STFT (:func:`apply_filter_change`);
+  "decoded" decodes and reconstructs the phase for every edit, as the paper does.
+- Octave guard (``guard``): an f0 target the model decodes an octave down is lowered a
+  few % to one it renders at its own pitch, with a warning (:func:`guard_f0`).
+  What each of these changes on the acceptance vowels, and what it costs, is in
+  benchmarks/README.md ("Edit accuracy on synthesized vowels", "Editing speed").
 - Targets outside the learned range: an explicit --f0/--f1/--f2/--f3 value outside the
   range the regression was learned on is an error (ArgumentError, exit 2); an f0 contour
   derived from the input (``f0_scale``) is clamped to the range with a warning, because a
