@@ -29,7 +29,7 @@ demo: setup
 	$(VENV)/bin/sfvae demo
 
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 
 clean:
 	rm -rf $(VENV) build *.egg-info

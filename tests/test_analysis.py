@@ -12,12 +12,12 @@ from sfvae.analysis import (
     leakage, max_abs_dots, principal_cosines, regression_quality, side_by_side, summarize,
     write_report,
 )
+from conftest import reference_weights_path
 from sfvae.cli import main
 from sfvae.errors import ArgumentError, InputError
 
-torch.set_num_threads(2)
 K = 6
-RELEASED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "official-sfvae"
+RELEASED = reference_weights_path().parent
 
 
 def _sub(name, basis, mean=None):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -11,6 +9,7 @@ import scipy.signal
 import soundfile as sf
 
 from sfvae import audio
+from sfvae.cli import main
 from sfvae.conventions import HOP_LENGTH, N_BINS, N_FFT, SAMPLE_RATE, n_frames
 from sfvae.errors import InputError
 
@@ -137,15 +136,14 @@ def test_bad_input_names_file_and_problem(tmp_path, case):
 
 
 @pytest.mark.parametrize("case", ["missing", "corrupt", "all-zero", "nan"])
-def test_bad_input_cli_exit_status_2_and_no_output(tmp_path, case):
+def test_bad_input_cli_exit_status_2_and_no_output(tmp_path, capsys, case):
     path, problem = _bad_inputs(tmp_path)[case]
     out = tmp_path / "out"
     out.mkdir()
-    proc = subprocess.run([sys.executable, "-m", "sfvae", "audio", "convert", str(path), "-o", str(out / "x.wav")],
-                          capture_output=True, text=True)
-    assert proc.returncode == 2
-    assert problem in proc.stderr and str(path) in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1
+    assert main(["audio", "convert", str(path), "-o", str(out / "x.wav")]) == 2
+    err = capsys.readouterr().err
+    assert problem in err and str(path) in err
+    assert len(err.strip().splitlines()) == 1
     assert list(out.iterdir()) == []
 
 

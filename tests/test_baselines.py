@@ -7,6 +7,8 @@ import functools
 import numpy as np
 import pytest
 
+from conftest import MODELS, load_pair
+
 from sfvae.edit import EditRequest, edit
 from sfvae.errors import ArgumentError
 from sfvae.measure import measure
@@ -137,20 +139,13 @@ def test_world_warp_anchors_follow_the_documented_rule():
 
 # -- vae-baseline -------------------------------------------------------------------------
 
-def _model():
-    from tests.conftest import REFERENCE_WEIGHTS
-    from sfvae.model import default_model_path, load_model
-
-    if REFERENCE_WEIGHTS.exists():
-        return load_model(REFERENCE_WEIGHTS)
-    if default_model_path().exists():
-        return load_model(None)
-    pytest.skip("neither the reference weights (../shared) nor the default model are present")
+def _model(name: str):
+    return load_pair(name)[0]
 
 
 @functools.lru_cache(maxsize=None)
-def _vae_edit(factor: str, target: float) -> dict:
-    y = edit(vowel(), EditRequest(**{factor: target}), method="vae-baseline", model=_model(),
+def _vae_edit(model: str, factor: str, target: float) -> dict:
+    y = edit(vowel(), EditRequest(**{factor: target}), method="vae-baseline", model=_model(model),
              attribute_stride=5)
     assert y.shape == vowel().shape and np.all(np.isfinite(y))
     return measure(y)
@@ -158,19 +153,21 @@ def _vae_edit(factor: str, target: float) -> dict:
 
 @pytest.mark.parametrize("factor,low,high", [("f0", 100.0, 200.0), ("f1", 450.0, 800.0),
                                              ("f2", 1200.0, 1900.0)])
-def test_vae_baseline_moves_the_factor_the_right_way(factor, low, high):
+@pytest.mark.parametrize("model", MODELS)
+def test_vae_baseline_moves_the_factor_the_right_way(model, factor, low, high):
     before = measured_input()[factor]
-    down, up = _vae_edit(factor, low)[factor], _vae_edit(factor, high)[factor]
+    down, up = _vae_edit(model, factor, low)[factor], _vae_edit(model, factor, high)[factor]
     assert down < before < up
     assert up - down > 0.4 * (high - low)
 
 
 def test_vae_baseline_refuses_whisper_and_out_of_range_targets():
+    model = _model("default")
     with pytest.raises(ArgumentError, match="cannot whisper"):
-        edit(vowel(), EditRequest(whisper=True), method="vae-baseline", model=_model(),
+        edit(vowel(), EditRequest(whisper=True), method="vae-baseline", model=model,
              attribute_stride=5)
     with pytest.raises(ArgumentError, match="outside the range"):
-        edit(vowel(), EditRequest(f0=50.0), method="vae-baseline", model=_model(),
+        edit(vowel(), EditRequest(f0=50.0), method="vae-baseline", model=model,
              attribute_stride=5)
 
 

@@ -29,6 +29,7 @@ def _rank_main(corpus: str, out: str, dump: str) -> None:
                 "start": start}, Path(dump) / f"rank{rank}.pt")
 
 
+@pytest.mark.slow
 def test_two_cpu_ranks_keep_identical_weights(tmp_path):
     sys.path.insert(0, str(Path(__file__).parent))
     from test_train import write_toy_corpus

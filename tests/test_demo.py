@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
+import pytest
 
 from sfvae import measure
 from sfvae.demo import example_path, plan_edits, run_demo
 
 
+@pytest.mark.slow
 def test_demo_writes_every_edit_and_the_page(tmp_path):
     items = run_demo(tmp_path / "demo", verbose=False)
     names = [it.name for it in items]
@@ -37,12 +36,15 @@ def test_plan_targets_follow_the_source():
     assert items["f1-up"].targets["f1"] == 625.0 and items["f2-down"].targets["f2"] == 1275.0
 
 
-def test_demo_cli_prints_the_table(tmp_path):
+@pytest.mark.slow
+def test_demo_cli_prints_the_table(tmp_path, capsys):
+    from sfvae.cli import main
+
     out = tmp_path / "d"
-    proc = subprocess.run([sys.executable, "-m", "sfvae", "demo", "-o", str(out)],
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    assert "f0 want" in proc.stdout and "whisper" in proc.stdout
+    code = main(["demo", "-o", str(out)])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    assert "f0 want" in printed.out and "whisper" in printed.out
     assert (out / "index.html").exists()
 
 

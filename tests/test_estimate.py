@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from control_support import pairs_with_known_gaps, reference_pair
+from conftest import MODELS, load_pair, model_params
 from sfvae import audio as audio_io
 from sfvae.cli import main
 from sfvae.conventions import frame_times
@@ -31,12 +31,8 @@ def _vowels(n: int = 10, seed: int = 0):
         yield (f0, f1, f2, f3), synthesize(f0, (f1, f2, f3), duration=0.6, seed=i)
 
 
-@pytest.mark.parametrize("get_pair", pairs_with_known_gaps(
-    default="measured 2026-11-24 (fine-tuned default model): mean error vs Praat f0 13.3 %, "
-            "f1 5.2 %, f2 12.0 %, f3 8.0 % (tolerance 5 / 10 / 10 / 10 %)",
-    reference="measured 2026-11-24: f0 5.7 %, f1 30.0 %, f2 11.1 %, f3 7.5 %"))
-def test_estimates_agree_with_praat_on_synthesized_vowels(get_pair):
-    model, control = get_pair()
+def _errors_against_praat(model, control) -> dict[str, list[float]]:
+    """|estimate - Praat| in % of Praat per factor, over the vowels Praat measures faithfully."""
     errors = {k: [] for k in FACTORS}
     for truth, x in _vowels():
         table = estimate(x, model=model, control=control)
@@ -47,14 +43,38 @@ def test_estimates_agree_with_praat_on_synthesized_vowels(get_pair):
             if abs(praat[k] - value) / value * 100 <= TRUST_PCT:
                 est = float(np.median(table[k][middle]))
                 errors[k].append(100 * abs(est - praat[k]) / praat[k])
+    return errors
+
+
+@pytest.mark.parametrize("model_pair", model_params(
+    default="measured 2026-11-24 (fine-tuned default model): mean error vs Praat f0 13.3 %, "
+            "f1 5.2 %, f2 12.0 %, f3 8.0 % (tolerance 5 / 10 / 10 / 10 %)",
+    reference="measured 2026-11-24: f0 5.7 %, f1 30.0 %, f2 11.1 %, f3 7.5 %"), indirect=True)
+def test_estimates_agree_with_praat_on_synthesized_vowels(model_pair):
+    """The goal: estimation within 5 % of Praat on f0 and 10 % on f1-f3."""
+    errors = _errors_against_praat(*model_pair)
     means = {k: float(np.mean(v)) for k, v in errors.items()}
     for k in FACTORS:
         assert len(errors[k]) >= 5, errors
         assert means[k] <= TOLERANCE_PCT[k], means
 
 
-def test_estimate_table_has_one_row_per_frame_within_the_learned_ranges():
-    model, control = reference_pair()
+# Each model's measured accuracy (2026-11-24, numbers in the xfail above) plus a margin of
+# a quarter: a guard against regressions while the goal above is not met.
+MEASURED_PCT = {"default": {"f0": 13.3, "f1": 5.2, "f2": 12.0, "f3": 8.0},
+                "reference": {"f0": 5.7, "f1": 30.0, "f2": 11.1, "f3": 7.5}}
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_estimates_do_not_get_worse_than_measured(name):
+    errors = _errors_against_praat(*load_pair(name))
+    means = {k: float(np.mean(v)) for k, v in errors.items()}
+    for k in FACTORS:
+        assert means[k] <= 1.25 * MEASURED_PCT[name][k], means
+
+
+def test_estimate_table_has_one_row_per_frame_within_the_learned_ranges(model_pair):
+    model, control = model_pair
     x = synthesize(150.0, (600.0, 1500.0, 2500.0), duration=0.5)
     table = estimate(x, model=model, control=control)
     n = audio_io.stft(x).shape[0]
@@ -64,8 +84,8 @@ def test_estimate_table_has_one_row_per_frame_within_the_learned_ranges():
         assert table[k].shape == (n,) and np.all((table[k] >= lo) & (table[k] <= hi))
 
 
-def test_estimate_cli_prints_or_writes_csv(tmp_path, capsys):
-    model, control = reference_pair()
+def test_estimate_cli_prints_or_writes_csv(tmp_path, capsys, default_pair):
+    model, control = default_pair
     from sfvae.model import save_model
 
     wav = tmp_path / "in.wav"
@@ -84,8 +104,8 @@ def test_estimate_cli_prints_or_writes_csv(tmp_path, capsys):
     assert np.median(data["f0"]) == pytest.approx(180.0, rel=0.05)
 
 
-def test_estimate_cli_rejects_a_bad_input(tmp_path, capsys):
-    model, control = reference_pair()
+def test_estimate_cli_rejects_a_bad_input(tmp_path, capsys, default_pair):
+    model, control = default_pair
     bad = tmp_path / "x.wav"
     bad.write_text("not audio")
     ctl = control.save(tmp_path / "c.npz")

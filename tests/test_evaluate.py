@@ -13,7 +13,6 @@ from sfvae.cli import main
 from sfvae.evaluate.data import VOWELS, peterson_barney, vowel_items
 from sfvae.evaluate.harness import GRIDS, targets_for
 from sfvae.evaluate.metrics import delta_percent, find_nisqa_weights
-from tests.conftest import REFERENCE_WEIGHTS
 
 
 def test_vowels_cover_the_table_with_20_speakers_per_sex():
@@ -70,15 +69,8 @@ def test_delta_percent():
 
 
 def _quick_setup() -> tuple[list[str], list[str]]:
-    """Methods and options for the quick run with whatever models are installed."""
-    from sfvae.control import default_control_path
-    from sfvae.model import default_model_path
-
-    if default_model_path().exists() and default_control_path().exists():
-        return ["sfvae", "vae-baseline", "psola", "world"], []
-    if REFERENCE_WEIGHTS.exists():
-        return ["vae-baseline", "psola", "world"], ["--model", str(REFERENCE_WEIGHTS)]
-    return ["psola", "world"], []
+    """Methods and options of the quick run: every method, on the shipped default model."""
+    return ["sfvae", "vae-baseline", "psola", "world"], []
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +87,7 @@ def _rows(out: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
+@pytest.mark.slow
 def test_quick_run_writes_every_output(quick_run):
     out, methods = quick_run
     for name in ("results.csv", "summary.json", "table.md", "delta_f0.png", "delta_f1.png"):
@@ -111,6 +104,7 @@ def test_quick_run_writes_every_output(quick_run):
     assert not any(r["method"] == "psola" and r["factor"] != "f0" for r in rows)
 
 
+@pytest.mark.slow
 def test_quick_run_numbers_are_sane(quick_run):
     out, methods = quick_run
     summary = json.loads((out / "summary.json").read_text())["methods"]
@@ -139,6 +133,7 @@ def test_quick_run_numbers_are_sane(quick_run):
         assert all(summary[m]["factors"][f]["n_edits"] == 2 for f in ("f0", "f1", "f2", "f3"))
 
 
+@pytest.mark.slow
 def test_resume_skips_done_edits_and_refuses_to_overwrite(quick_run, capsys):
     out, methods = quick_run
     before = len(_rows(out))
@@ -194,6 +189,7 @@ def test_speech_items_come_from_the_held_out_split(tmp_path):
     assert abs(items[0].labels["f0"] - 130.0) < 3.0
 
 
+@pytest.mark.slow
 def test_reuse_from_copies_the_model_free_rows(quick_run, tmp_path):
     out, _ = quick_run
     other = tmp_path / "other"

@@ -8,7 +8,6 @@ from sfvae import audio, phase
 from sfvae.conventions import HOP_LENGTH, SAMPLE_RATE
 from sfvae.errors import ArgumentError
 
-torch.set_num_threads(2)
 
 
 def _voice(seconds: float = 1.5, seed: int = 0) -> np.ndarray:
@@ -41,6 +40,7 @@ THRESHOLDS = {"griffin-lim": 0.15, "rtisi-la": 0.32, "pghi": 0.15, "pghi+gla": 0
 
 
 @pytest.mark.parametrize("method", phase.METHODS)
+@pytest.mark.slow
 def test_method_reconstructs_known_magnitude(voice, method):
     x, _, mag = voice
     y = phase.reconstruct(mag, method, length=len(x))

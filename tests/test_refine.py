@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from control_support import pairs
 from sfvae import audio as audio_io
 from sfvae.control.editor import analyse, edit_latents, frame_f0
 from sfvae.control.refine import lpc_formants, refine_latents
@@ -42,11 +41,10 @@ def _decoded_formants(model, z):
     return np.nanmedian(lpc_formants(model.decode_numpy(z.astype(np.float32))), axis=0)
 
 
-@pytest.mark.parametrize("get_pair", pairs())
-def test_refinement_puts_the_decoded_formants_on_their_goals(get_pair):
+def test_refinement_puts_the_decoded_formants_on_their_goals(model_pair):
     """An F2 edit: the one-shot edit misses; refined, decoded F2 is on target, F1 and F3 at
     their input values, f0's coordinates where the edit put them, other frames untouched."""
-    model, control = get_pair()
+    model, control = model_pair
     x = synthesize(150.0, (550.0, 1600.0, 2600.0), duration=0.6, seed=1)
     state = analyse(x, model)
     n = state["z"].shape[0]
@@ -77,12 +75,11 @@ def test_refinement_puts_the_decoded_formants_on_their_goals(get_pair):
                                control.project("f0", state["z"][frames]), atol=0.05)
 
 
-@pytest.mark.parametrize("get_pair", pairs())
-def test_a_formant_edit_keeps_the_inputs_own_source(get_pair):
+def test_a_formant_edit_keeps_the_inputs_own_source(model_pair):
     """source="auto": F2 moves, f0 and the waveform's fine structure are the input's."""
     from sfvae.control.editor import apply_filter_change, edit_audio
 
-    model, control = get_pair()
+    model, control = model_pair
     x = synthesize(130.0, (550.0, 1500.0, 2600.0), duration=0.6, seed=2)
     state = analyse(x, model)
     n = state["z"].shape[0]
