@@ -6,7 +6,7 @@ Input: the shipped example sfvae/data/demo_speech.wav repeated to exactly 10 s. 
 set to 150 Hz (every method can do it). Timed in one process, after one warm-up call each,
 best and median of ``--repeats``:
 
-- sfvae: ``sfvae.edit.edit(x, EditRequest(f0=150), method="sfvae")`` (the shipped model and
+- sfvae: ``sfvae.editing.edit(x, EditRequest(f0=150), method="sfvae")`` (the shipped model and
   control unless given): Praat pitch for the voiced mask, encode, move, decode, default
   phase reconstruction.
 - sfvae CLI: the ``sfvae edit IN -o OUT --f0 150`` command as a user runs it (fresh
@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO))
 
 from sfvae import audio  # noqa: E402
 from sfvae.conventions import SAMPLE_RATE  # noqa: E402
-from sfvae.edit import EditRequest, edit  # noqa: E402
+from sfvae.editing import EditRequest, edit  # noqa: E402
 
 SECONDS = 10.0
 TARGET_F0 = 150.0

@@ -16,7 +16,7 @@ import torch
 from sfvae import audio as audio_io
 from sfvae.control.editor import resolve
 from sfvae.demo import example_path
-from sfvae.edit import EditRequest, edit
+from sfvae.editing import EditRequest, edit
 
 CASES = [
     ("f0 150 Hz", EditRequest(f0=150.0), dict(refine=0, guard=False)),

@@ -205,7 +205,7 @@ def quality(work: Path, quick: bool, with_nisqa: bool, model=None, control=None,
 def edit_pipeline(work: Path, speech, model_path=None, control_path=None) -> list[dict]:
     """`sfvae edit` outputs per phase method; SC/LSD against the magnitude the editor asked
     for (captured), NISQA on the output. Skipped when the model/control is unusable."""
-    from sfvae.edit import EditRequest, edit
+    from sfvae.editing import EditRequest, edit
     from sfvae.errors import SfvaeError
 
     try:

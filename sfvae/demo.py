@@ -22,7 +22,7 @@ import numpy as np
 from . import audio as audio_io
 from . import measure
 from .conventions import SAMPLE_RATE
-from .edit import EditRequest, edit
+from .editing import EditRequest, edit
 from .fileio import atomic_path, write_text
 
 FACTORS = ("f0", "f1", "f2", "f3")

@@ -23,7 +23,7 @@ from .errors import InputError
 __all__ = [
     "Track", "pitch_track", "formant_tracks", "measure_f0", "measure_formants", "measure",
     "measure_file", "measure_f0_file", "measure_formants_file",
-    "PITCH_FLOOR", "PITCH_CEILING", "MAX_FORMANT", "N_FORMANTS",
+    "PITCH_FLOOR", "PITCH_CEILING", "MAX_FORMANT", "N_FORMANTS", "values_at", "bridge_gaps",
 ]
 
 PITCH_FLOOR = 75.0
@@ -96,15 +96,42 @@ def measure_formants(audio: np.ndarray, sr: int = SAMPLE_RATE,
     return np.array([_median(values[:, i]) for i in range(values.shape[1])])
 
 
+# A Praat frame stands for a time within this distance (s) of its centre (one 16 kHz STFT
+# hop is 16 ms; Praat's pitch step is 10 ms): farther, the value is NaN.
+NEAREST_FRAME_MAX_S = 0.02
+
+
+def values_at(track: Track, times: np.ndarray, max_distance: float | None = NEAREST_FRAME_MAX_S
+              ) -> np.ndarray:
+    """The values of ``track`` ([T] or [T, n]) at its nearest frame to each of ``times`` (s);
+    NaN where that frame is farther than ``max_distance`` (None: never) or the track is empty."""
+    times = np.asarray(times, dtype=np.float64)
+    values = np.asarray(track.values, dtype=np.float64)
+    if track.times.size == 0:
+        return np.full(times.shape + values.shape[1:], np.nan)
+    right = np.clip(np.searchsorted(track.times, times), 0, track.times.size - 1)
+    left = np.clip(right - 1, 0, track.times.size - 1)
+    pick = np.where(np.abs(track.times[left] - times) < np.abs(track.times[right] - times),
+                    left, right)
+    out = values[pick].copy()
+    if max_distance is not None:
+        out[np.abs(track.times[pick] - times) > max_distance] = np.nan
+    return out
+
+
+def bridge_gaps(values: np.ndarray) -> np.ndarray:
+    """A [T] track with its NaN gaps filled by linear interpolation between the neighbouring
+    values (held constant beyond the ends); all-NaN stays all-NaN."""
+    values = np.asarray(values, dtype=np.float64)
+    good = np.isfinite(values)
+    if not good.any():
+        return values.copy()
+    return np.interp(np.arange(values.size), np.flatnonzero(good), values[good])
+
+
 def _voiced_at(pitch: Track, times: np.ndarray) -> np.ndarray:
     """Whether the nearest pitch frame to each time is voiced."""
-    if pitch.times.size == 0:
-        return np.zeros(times.shape, dtype=bool)
-    nearest = np.clip(np.searchsorted(pitch.times, times), 0, pitch.times.size - 1)
-    left = np.clip(nearest - 1, 0, pitch.times.size - 1)
-    pick = np.where(np.abs(pitch.times[left] - times) < np.abs(pitch.times[nearest] - times),
-                    left, nearest)
-    return np.isfinite(pitch.values[pick])
+    return np.isfinite(values_at(pitch, times, max_distance=None))
 
 
 def measure(audio: np.ndarray, sr: int = SAMPLE_RATE, floor: float = PITCH_FLOOR,

@@ -28,6 +28,12 @@ MODELS = ("default", "reference")
 # learned in ~10 s once per test process.
 TEST_GRID_STRIDE = 2
 
+# NISQA-TTS's weights are not shipped: the scores that need them use ../shared's copy when
+# it is there (the metric tests check NISQA only when weights are found).
+_SHARED_NISQA = REPO.parent / "shared" / "nisqa" / "nisqa_tts.tar"
+if _SHARED_NISQA.is_file():
+    os.environ.setdefault("SFVAE_NISQA_WEIGHTS", str(_SHARED_NISQA))
+
 # Two cores: one intra-op thread per xdist worker so that workers do not oversubscribe.
 torch.set_num_threads(int(os.environ.get("SFVAE_TEST_THREADS", "1")))
 

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import MODELS, load_pair
 
-from sfvae.edit import EditRequest, edit
+from sfvae.editing import EditRequest, edit
 from sfvae.errors import ArgumentError
 from sfvae.measure import measure
 from sfvae.synth import synthesize

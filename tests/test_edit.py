@@ -12,7 +12,7 @@ from sfvae import audio as audio_io
 from sfvae.cli import main
 from sfvae.control.accuracy import edit_accuracy, format_summary
 from sfvae.control.editor import RangeWarning, edit_audio, frame_f0
-from sfvae.edit import EditRequest, edit
+from sfvae.editing import EditRequest, edit
 from sfvae.errors import ArgumentError
 from sfvae.measure import measure, pitch_track
 from sfvae.synth import synthesize

@@ -9,7 +9,7 @@ import pytest
 from sfvae import audio as audio_io
 from sfvae.control.editor import analyse, edit_latents, frame_f0
 from sfvae.control.refine import lpc_formants, refine_latents
-from sfvae.edit import EditRequest, target_per_frame
+from sfvae.editing import EditRequest, target_per_frame
 from sfvae.errors import ArgumentError
 from sfvae.measure import measure
 from sfvae.synth import synthesize

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..edit import FACTORS, EditRequest, target_per_frame
+from ..editing import FACTORS, EditRequest, target_per_frame
 from ..errors import ArgumentError
 
 CACHE_VERSION = 1

@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..conventions import SAMPLE_RATE, frame_times, n_frames
-from ..edit import EditRequest, target_per_frame
+from ..editing import EditRequest, target_per_frame
 from ..errors import ArgumentError
 
 FRAME_PERIOD_MS = 5.0

@@ -2,7 +2,7 @@
 
 - :func:`learn` -> :class:`Control` (subspaces m_i, U_i and regressions g_i per factor),
   ``Control.save/load`` (one .npz), ``project``, ``g``, ``invert``.
-- :func:`edit_audio`: method "sfvae" of :func:`sfvae.edit.edit`.
+- :func:`edit_audio`: method "sfvae" of :func:`sfvae.editing.edit`.
 - :func:`estimate`: f0, f1-f3 per frame by inverting g_i.
 """
 

@@ -1,4 +1,4 @@
-"""`sfvae learn`, `sfvae edit` and `sfvae estimate`: thin wrappers over sfvae.control / sfvae.edit."""
+"""`sfvae learn`, `sfvae edit` and `sfvae estimate`: thin wrappers over sfvae.control / sfvae.editing."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from ..edit import METHODS, EditRequest, edit_file, parse_target
+from ..editing import METHODS, EditRequest, edit_file, parse_target
 from ..errors import ArgumentError
 
 

@@ -52,7 +52,7 @@ import warnings
 import numpy as np
 
 from .. import audio as audio_io
-from ..edit import FACTORS, EditRequest, target_per_frame
+from ..editing import FACTORS, EditRequest, target_per_frame
 from ..errors import ArgumentError
 from .learn import Control, load_control, model_fingerprint
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import audio as audio_io
 from ..conventions import frame_times
-from ..edit import FACTORS
+from ..editing import FACTORS
 from ..fileio import write_text
 from .editor import analyse, resolve
 

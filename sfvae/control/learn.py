@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import audio as audio_io
 from ..conventions import HOP_LENGTH, N_FFT
-from ..edit import FACTORS
+from ..editing import FACTORS
 from ..errors import ArgumentError, InputError
 from ..fileio import atomic_path
 from .regression import PiecewiseLinear, fit_piecewise_linear

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..edit import EVALUATION_GRIDS, FACTORS, METHODS, EditRequest
+from ..editing import EVALUATION_GRIDS, FACTORS, METHODS, EditRequest
 from ..errors import ArgumentError, SfvaeError
 from .data import EvalItem, load_items, vowel_items
 from .metrics import Dnsmos, Nisqa, delta_percent, find_nisqa_weights, measure_factors
@@ -121,7 +121,7 @@ def _init_worker(config: EvalConfig, method_options: dict, threads: int) -> None
     _WORKER.clear()
     _WORKER.update(config=config, options=options, dnsmos=Dnsmos(), inputs={},
                    nisqa=Nisqa(config.nisqa_weights) if config.nisqa_weights else None)
-    from ..edit import edit
+    from ..editing import edit
     from ..synth import synthesize
 
     warm = synthesize(150.0, (600.0, 1500.0, 2500.0), 0.5)
@@ -155,7 +155,7 @@ def run_task(task: tuple[EvalItem, str, list[tuple[str, float]]]) -> list[dict]:
 
     Method "input" scores the unedited input (no edits).
     """
-    from ..edit import edit
+    from ..editing import edit
 
     item, method, pairs = task
     x = item.load()

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..conventions import SAMPLE_RATE
-from ..edit import FACTORS
+from ..editing import FACTORS
 from ..errors import ArgumentError
 
 DNSMOS_INPUT_S = 9.01
@@ -83,21 +83,19 @@ class Dnsmos:
                 "dnsmos_bak": float(scores["bak_mos"]), "dnsmos_p808": float(scores["p808_mos"])}
 
 
+NISQA_WEIGHTS_ENV = "SFVAE_NISQA_WEIGHTS"
+
+
 def find_nisqa_weights(explicit: str | os.PathLike | None = None) -> Path | None:
-    """NISQA-TTS weights: ``explicit``, $SFVAE_NISQA_WEIGHTS, or ../shared/nisqa next to the
-    repository (or the working directory); None when none exists."""
+    """NISQA-TTS weights: ``explicit`` (an error if missing), else $SFVAE_NISQA_WEIGHTS when
+    it names a file; None otherwise (NISQA is then left out of the scores)."""
     if explicit:
         path = Path(explicit)
         if not path.is_file():
             raise ArgumentError(f"--nisqa-weights {path}: no such file")
         return path
-    candidates = []
-    if os.environ.get("SFVAE_NISQA_WEIGHTS"):
-        candidates.append(Path(os.environ["SFVAE_NISQA_WEIGHTS"]))
-    repo = Path(__file__).resolve().parents[2]
-    candidates += [repo.parent / "shared" / "nisqa" / NISQA_NAME,
-                   Path.cwd().parent / "shared" / "nisqa" / NISQA_NAME]
-    return next((p for p in candidates if p.is_file()), None)
+    path = Path(os.environ.get(NISQA_WEIGHTS_ENV, "")) if os.environ.get(NISQA_WEIGHTS_ENV) else None
+    return path if path is not None and path.is_file() else None
 
 
 class Nisqa:

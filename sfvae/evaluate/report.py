@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..edit import FACTORS
+from ..editing import FACTORS
 from ..fileio import write_text
 
 PAPER_ORDER = ("sfvae", "vae-baseline", "psola", "world")

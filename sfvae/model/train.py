@@ -33,7 +33,7 @@ from ..fileio import atomic_path, write_text
 from .data import (FrameSet, ShuffledFrames, build_frame_cache, corpus_hash, prefetch,
                    sequential_batches, split_corpus)
 from .io import save_model
-from .vae import VAE, VAEConfig
+from .vae import VAE, VAEConfig, itakura_saito, kl_divergence
 
 CHECKPOINT_FORMAT = "sfvae-checkpoint"
 ABORT_ENV = "SFVAE_ABORT_AFTER_BATCHES"  # testing hook: simulate a crash mid-epoch
@@ -200,12 +200,10 @@ def _broadcast_flag(flag: bool, d: Dist) -> bool:
 
 def batch_loss(model: torch.nn.Module, x: torch.Tensor, beta: float
                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(loss, IS sum, KL sum) of one batch; IS from log x - log v (no log of a ratio)."""
+    """(loss, IS sum, KL sum) of one batch (the released loss, :mod:`sfvae.model.vae`)."""
     log_v, mu, logvar = model(x)
-    ratio = x * torch.exp(-log_v)
-    log_x_sum = torch.log(x).sum()  # constant in the parameters; needed only for the value
-    is_sum = (ratio + log_v).sum() - log_x_sum - x.numel()
-    kl_sum = -0.5 * torch.sum(1.0 + logvar - mu * mu - logvar.exp())
+    is_sum = itakura_saito(x, log_v)
+    kl_sum = kl_divergence(mu, logvar)
     return is_sum + beta * kl_sum, is_sum, kl_sum
 
 
@@ -251,8 +249,8 @@ def evaluate(model: VAE, frames: np.ndarray, batch_size: int = 4096, *, seed: in
             eps = torch.randn(mu.shape, generator=gen, device=d.device, dtype=mu.dtype)
             z = mu + eps * torch.exp(0.5 * logvar)
         log_v = model.decode_log(z)
-        is_sum += float(torch.sum(x * torch.exp(-log_v) - torch.log(x) + log_v - 1.0))
-        kl_sum += float(-0.5 * torch.sum(1.0 + logvar - mu * mu - logvar.exp()))
+        is_sum += float(itakura_saito(x, log_v))
+        kl_sum += float(kl_divergence(mu, logvar))
         n += x.shape[0]
     is_sum, kl_sum, n = _all_reduce_sum([is_sum, kl_sum, float(n)], d)
     model.train(was_training)
