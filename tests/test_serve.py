@@ -221,6 +221,15 @@ def test_ramp_typed_as_on_the_command_line(client):
     assert rise(output_audio(client, sid)) > 30
 
 
+def test_drawn_contour_is_spread_over_the_file(client):
+    sid = open_example(client)["session"]
+    contour = list(np.linspace(110, 180, 100))
+    body = client.post(f"/api/s/{sid}/edit", json={"f0_contour": contour}).json()
+    assert body["targets"]["f0"] == [pytest.approx(145.0)]
+    assert "f0 drawn 110-180" in body["table"]
+    assert rise(output_audio(client, sid)) > 30
+
+
 def edit_error(request_kwargs: dict, method: str = "sfvae") -> str:
     """The message the API raises for the same edit (what the CLI prints after 'sfvae: error: ')."""
     x = audio_io.load(example_path())
@@ -244,8 +253,10 @@ def test_edit_errors_are_the_apis_messages(client):
     with pytest.raises(SfvaeError) as info:
         parse_target("abc", "f0")
     assert error({"f0_ramp": "abc"}) == f"sfvae: error: {info.value}"
-    assert error({"f0": 150, "f0_ramp": "120:200"}).startswith("sfvae: error: give an f0 value")
+    assert error({"f0": 150, "f0_ramp": "120:200"}).startswith("sfvae: error: give one of an f0 value")
     assert error({"f0": "high"}).startswith("sfvae: error: f0: ")
+    assert error({"f0_contour": [150]}).startswith("sfvae: error: f0_contour: ")
+    assert error({"f0_contour": [150, 0]}) == edit_error({"f0": np.array([150.0, 0.0])})
     assert error({"f0": -5}) == edit_error({"f0": -5.0})
     assert error({"refine": 99, "f0": 150}).startswith("sfvae: error: refine: ")
 
@@ -516,6 +527,28 @@ def test_page_typed_ramp(page, tmp_path):
     page.fill("#f0-ramp", "110:180")
     page.press("#f0-ramp", "Enter")
     assert rise(check_output(page, tmp_path, before)) > 30
+
+
+@pytest.mark.browser
+def test_page_drawn_contour(page, tmp_path):
+    page.select_option("#example", "speech")
+    page.click("#load-example")
+    page.wait_for_selector("#editor:not([hidden])")
+    idle(page)
+    box = page.locator("#in-spec").bounding_box()
+    # The canvas's plot area and f0 axis, as app.js lays them out (PLOT, F0_AXIS).
+    left, right, top, bottom, f_lo, f_hi = 44, 44, 18, 28, 50, 500
+    w, h = box["width"] - left - right, box["height"] - top - bottom
+    y_of = lambda f: box["y"] + top + h - (f - f_lo) / (f_hi - f_lo) * h  # noqa: E731
+    before = edits(page)
+    page.mouse.move(box["x"] + left + 0.02 * w, y_of(115))
+    page.mouse.down()
+    page.mouse.move(box["x"] + left + 0.98 * w, y_of(185), steps=25)
+    page.mouse.up()
+    y = check_output(page, tmp_path, before)
+    drawn = page.evaluate("state.drawn")
+    assert len(drawn) == 100 and drawn[0] < 125 and drawn[-1] > 175
+    assert rise(y) > 30
 
 
 @pytest.mark.browser

@@ -123,6 +123,8 @@ class EditForm(BaseModel):
     f0: float | None = None
     f0_scale: float | None = None
     f0_ramp: str | None = Field(None, max_length=40)
+    # A drawn contour: values spread evenly over the file (sfvae.edit.target_per_frame).
+    f0_contour: list[float] | None = Field(None, min_length=2, max_length=2000)
     f1: float | None = None
     f2: float | None = None
     f3: float | None = None
@@ -133,13 +135,17 @@ class EditForm(BaseModel):
 
 def build_request(form: EditForm) -> EditRequest:
     """EditRequest from the page's form; the typed ramp parses as the CLI's ``--f0 A:B``."""
+    ramp = (form.f0_ramp or "").strip() or None
+    given = [v is not None for v in (form.f0, ramp, form.f0_contour)]
+    if sum(given) > 1:
+        raise ArgumentError("give one of an f0 value, an f0 ramp or a drawn f0 contour")
     f0 = form.f0
-    if form.f0_ramp is not None and form.f0_ramp.strip():
-        if f0 is not None:
-            raise ArgumentError("give an f0 value or an f0 ramp, not both")
-        f0 = parse_target(form.f0_ramp.strip(), "f0")
+    if ramp:
+        f0 = parse_target(ramp, "f0")
         if not isinstance(f0, tuple):
             raise ArgumentError(f"--f0 ramp: expected START:END in Hz, got {form.f0_ramp!r}")
+    if form.f0_contour is not None:
+        f0 = np.asarray(form.f0_contour, dtype=float)
     return EditRequest(f0=f0, f1=form.f1, f2=form.f2, f3=form.f3, f0_scale=form.f0_scale,
                        whisper=form.whisper)
 

@@ -164,9 +164,21 @@ def describe(request: EditRequest, method: str) -> str:
     for name, value in request.targets().items():
         if isinstance(value, tuple):
             parts.append(f"{name} {value[0]:.0f}->{value[1]:.0f}")
+        elif np.size(value) > 1:
+            parts.append(f"{name} drawn {np.min(value):.0f}-{np.max(value):.0f}")
         else:
             parts.append(f"{name} {float(np.median(np.atleast_1d(value))):.0f}")
     return f"{method}: {', '.join(parts)}"
+
+
+def contour_expectation(output: np.ndarray, contour: np.ndarray) -> float:
+    """Median of a drawn f0 contour (spread over the file) over the output's voiced frames:
+    the output's median f0 is taken over those frames only (cf. ``demo.ramp_expectation``)."""
+    track = measure.pitch_track(output)
+    voiced = np.isfinite(track.values)
+    times = track.times[voiced] if voiced.any() else track.times
+    position = times / (output.size / SAMPLE_RATE)
+    return float(np.median(np.interp(position, np.linspace(0, 1, contour.size), contour)))
 
 
 def input_table(measured: dict[str, float]) -> str:
@@ -182,6 +194,8 @@ def edit_table(request: EditRequest, method: str, source: dict[str, float], outp
     if isinstance(request.f0, tuple):
         # As in the demo: a ramp's fair target is its median over the output's voiced frames.
         targets["f0"] = ramp_expectation(output, request.f0)
+    elif np.size(request.f0) > 1:
+        targets["f0"] = contour_expectation(output, np.asarray(request.f0, dtype=float))
     items = [DemoItem("original", "the input, unedited", None, {}, measured=source),
              # The demo expects no f0 of an output named "whisper".
              DemoItem("whisper" if request.whisper else "output", describe(request, method),

@@ -9,8 +9,9 @@ const F0_AXIS = [50, 500];          // Hz on the right axis of a spectrogram (Pr
 const TRACK_COLORS = { f0: "#35d0ff", f1: "#ff4d4d", f2: "#ffd23f", f3: "#7dff7d" };
 const state = {
   config: null, session: null, input: null, output: null, trajectories: null,
-  targetCoords: {}, edited: {}, busy: false, pending: false, version: 0,
+  targetCoords: {}, edited: {}, busy: false, pending: false, version: 0, drawn: null,
 };
+const DRAWN_POINTS = 100;           // a drawn f0 contour is sent as this many values over the file
 
 // ---- small helpers -----------------------------------------------------------------------
 
@@ -57,6 +58,7 @@ async function init() {
   $("file").addEventListener("change", uploadFile);
   $("load-example").addEventListener("click", () => openClip(`/api/open/example/${encodeURIComponent($("example").value)}`, {}));
   wireControls();
+  wireDrawing();
 }
 
 function uploadFile() {
@@ -79,7 +81,7 @@ async function openClip(url, options, name) {
     const data = await call(url, { method: "POST", ...options });
     if (data === null) throw new Error("sfvae: error: empty answer from the server");
     Object.assign(state, { session: data.session, input: data.input, output: null,
-      trajectories: data.trajectories, targetCoords: {}, edited: {}, version: 0 });
+      trajectories: data.trajectories, targetCoords: {}, edited: {}, version: 0, drawn: null });
     $("in-name").textContent = data.name;
     $("in-audio").src = `/api/s/${data.session}/audio/input`;
     $("out-audio").removeAttribute("src");
@@ -169,6 +171,7 @@ function editForm() {
     if (m === "hz") form.f0 = Number($("f0-hz").value);
     if (m === "scale") form.f0_scale = Number($("f0-scale").value);
     if (m === "ramp") form.f0_ramp = $("f0-ramp").value;
+    if (m === "drawn" && state.drawn) form.f0_contour = state.drawn;
   }
   for (const f of FORMANTS) if (state.edited[f]) form[f] = Number($(f).value);
   return form;
@@ -176,7 +179,7 @@ function editForm() {
 
 function isEmpty(form) {
   return !form.whisper && form.f0 === undefined && form.f0_scale === undefined
-    && form.f0_ramp === undefined && FORMANTS.every((f) => form[f] === undefined);
+    && form.f0_ramp === undefined && form.f0_contour === undefined && FORMANTS.every((f) => form[f] === undefined);
 }
 
 // One edit at a time; changes made meanwhile are sent once it has answered.
@@ -222,6 +225,15 @@ async function requestEdit() {
 
 // ---- spectrograms with Praat tracks --------------------------------------------------------
 
+// Whether the nearest pitch frame to each time is voiced (both time arrays ascending).
+function voicedAt(pitch, times) {
+  let j = 0;
+  return times.map((t) => {
+    while (j + 1 < pitch.times.length && Math.abs(pitch.times[j + 1] - t) <= Math.abs(pitch.times[j] - t)) j++;
+    return pitch.times.length > 0 && pitch.values[j] !== null;
+  });
+}
+
 const PLOT = { left: 44, right: 44, top: 18, bottom: 28 };
 
 function clearCanvas(canvas) {
@@ -239,14 +251,18 @@ function drawSpectrogram(canvas, url, clip) {
     const x = (t) => PLOT.left + (t / clip.duration) * w;
     const yHz = (f) => PLOT.top + h - (f / clip.max_hz) * h;
     const yF0 = (f) => PLOT.top + h - ((f - F0_AXIS[0]) / (F0_AXIS[1] - F0_AXIS[0])) * h;
-    // Formants: dots; f0: a line broken at unvoiced frames.
+    // Formants: dots, faint where Praat finds no voicing (silence, fricatives); f0: a line
+    // broken at unvoiced frames.
+    const voiced = voicedAt(clip.pitch, clip.formants.times);
     clip.formants.times.forEach((t, i) => {
+      ctx.globalAlpha = voiced[i] ? 1 : 0.3;
       clip.formants.values[i].forEach((f, k) => {
         if (f === null || f > clip.max_hz) return;
         ctx.fillStyle = TRACK_COLORS[FORMANTS[k]];
         ctx.fillRect(x(t) - 1, yHz(f) - 1, 2.5, 2.5);
       });
     });
+    ctx.globalAlpha = 1;
     ctx.strokeStyle = TRACK_COLORS.f0; ctx.lineWidth = 2; ctx.beginPath();
     let drawing = false;
     clip.pitch.times.forEach((t, i) => {
@@ -256,6 +272,14 @@ function drawSpectrogram(canvas, url, clip) {
       drawing = true;
     });
     ctx.stroke();
+    if (canvas.id === "in-spec" && state.drawn) {   // the drawn f0 contour, over the file
+      ctx.strokeStyle = "#fff"; ctx.setLineDash([5, 4]); ctx.beginPath();
+      state.drawn.forEach((f, i) => {
+        const t = (i / (state.drawn.length - 1)) * clip.duration;
+        if (i === 0) ctx.moveTo(x(t), yF0(f)); else ctx.lineTo(x(t), yF0(f));
+      });
+      ctx.stroke(); ctx.setLineDash([]);
+    }
     // Axes: kHz on the left, f0 Hz on the right, seconds below.
     ctx.fillStyle = "#333"; ctx.font = "11px sans-serif"; ctx.lineWidth = 1; ctx.strokeStyle = "#333";
     ctx.textAlign = "right";
@@ -278,6 +302,58 @@ function drawSpectrogram(canvas, url, clip) {
     ctx.fillText(`Praat: f0 ${fmt(m.f0)}  F1 ${fmt(m.f1)}  F2 ${fmt(m.f2)}  F3 ${fmt(m.f3)} Hz`, canvas.width - 4, 12);
   };
   img.src = url;
+}
+
+// ---- a drawn f0 contour: drag over the input spectrogram (right axis) -------------------------
+
+function wireDrawing() {
+  const canvas = $("in-spec");
+  let points = null;
+  const toData = (ev) => {
+    const r = canvas.getBoundingClientRect();
+    const px = ((ev.clientX - r.left) * canvas.width) / r.width, py = ((ev.clientY - r.top) * canvas.height) / r.height;
+    const w = canvas.width - PLOT.left - PLOT.right, h = canvas.height - PLOT.top - PLOT.bottom;
+    const [lo, hi] = range("f0");
+    const t = Math.min(1, Math.max(0, (px - PLOT.left) / w)) * state.input.duration;
+    const f = F0_AXIS[0] + ((PLOT.top + h - py) / h) * (F0_AXIS[1] - F0_AXIS[0]);
+    return [t, Math.min(hi, Math.max(lo, f)), px, py];
+  };
+  canvas.addEventListener("pointerdown", (ev) => {
+    if (!state.input) return;
+    points = [toData(ev)];
+    canvas.setPointerCapture(ev.pointerId);
+  });
+  canvas.addEventListener("pointermove", (ev) => {
+    if (!points) return;
+    const p = toData(ev), q = points[points.length - 1];
+    points.push(p);
+    const ctx = canvas.getContext("2d");
+    ctx.strokeStyle = "#fff"; ctx.lineWidth = 2;
+    ctx.beginPath(); ctx.moveTo(q[2], q[3]); ctx.lineTo(p[2], p[3]); ctx.stroke();
+  });
+  canvas.addEventListener("pointerup", () => {
+    const pts = points;
+    points = null;
+    if (!pts || pts.length < 2) return;
+    state.drawn = resampleContour(pts.sort((a, b) => a[0] - b[0]), state.input.duration);
+    setMode("drawn");
+    drawSpectrogram(canvas, `/api/s/${state.session}/spectrogram/input`, state.input);
+    requestEdit();
+  });
+}
+
+// Values at DRAWN_POINTS even times over the file; before/after the drawing: its end values.
+function resampleContour(pts, duration) {
+  const out = [];
+  let j = 0;
+  for (let k = 0; k < DRAWN_POINTS; k++) {
+    const t = (k / (DRAWN_POINTS - 1)) * duration;
+    while (j + 1 < pts.length && pts[j + 1][0] < t) j++;
+    const [a, b] = [pts[j], pts[Math.min(j + 1, pts.length - 1)]];
+    const u = b[0] > a[0] ? Math.min(1, Math.max(0, (t - a[0]) / (b[0] - a[0]))) : 0;
+    out.push(Math.round((a[1] + u * (b[1] - a[1])) * 10) / 10);
+  }
+  return out;
 }
 
 // ---- latent view ---------------------------------------------------------------------------
@@ -321,8 +397,13 @@ function drawLatent() {
       ctx.lineWidth = 2.5; ctx.beginPath(); ctx.moveTo(X(c[i - 1][0]), Y(c[i - 1][1])); ctx.lineTo(X(c[i][0]), Y(c[i][1])); ctx.stroke();
     }
     ctx.fillStyle = "#333"; ctx.font = "10px sans-serif";
-    ctx.fillText(`${traj.hz[0]}`, X(c[0][0]) + 3, Y(c[0][1]) - 3);
-    ctx.fillText(`${traj.hz[traj.hz.length - 1]} Hz`, X(c[c.length - 1][0]) + 3, Y(c[c.length - 1][1]) - 3);
+    const label = (text, p) => {   // kept inside the canvas
+      ctx.textAlign = X(p[0]) > m.l + W / 2 ? "right" : "left";
+      ctx.fillText(text, X(p[0]) + (ctx.textAlign === "right" ? -3 : 3), Y(p[1]) - 3);
+      ctx.textAlign = "left";
+    };
+    label(`${traj.hz[0]}`, c[0]);
+    label(`${traj.hz[traj.hz.length - 1]} Hz`, c[c.length - 1]);
     // The edit's move: mean of the voiced frames, input -> output.
     if (state.output) {
       const a = voicedMean(inp.map(two), state.input.voiced), b = voicedMean(out.map(two), state.output.voiced);
