@@ -176,21 +176,26 @@ def test_edits_reach_their_targets_and_the_table_shows_them(client):
     sid, source = s["session"], s["input"]["measured"]
     r = client.post(f"/api/s/{sid}/edit", json={"f0": 140})
     assert r.status_code == 200, r.text
-    body = r.json()
+    assert r.json()["targets"] == {"f0": [140.0]} and r.json()["version"] == 1
+    # The audio first; the analysis (tracks, table, latent view) on the page's next request.
     y = output_audio(client, sid)
+    body = client.get(f"/api/s/{sid}/analysis").json()
+    assert body["version"] == 1
     assert y.size == round(s["input"]["duration"] * SAMPLE_RATE)
     f0 = measure.measure_f0(y)
     assert abs(f0 - 140) / 140 < 0.05, f0
     assert body["output"]["measured"]["f0"] == pytest.approx(f0, rel=0.01)
     row = body["table"].splitlines()[-1]
     assert row.startswith("output") and "140*" in row
-    assert body["targets"] == {"f0": [140.0]} and len(body["target_coords"]["f0"]) == 1
+    assert len(body["target_coords"]["f0"]) == 1
     # A formant edit: F2 from the input's value to 1.2 times it.
     target = round(1.2 * source["f2"])
-    body = client.post(f"/api/s/{sid}/edit", json={"f2": target}).json()
+    assert client.post(f"/api/s/{sid}/edit", json={"f2": target}).json()["version"] == 2
     f2 = measure.measure(output_audio(client, sid))["f2"]
     assert abs(f2 - target) < 0.5 * abs(target - source["f2"]), (f2, target, source["f2"])
-    assert body["version"] == 2
+    body = client.get(f"/api/s/{sid}/analysis").json()
+    assert body["version"] == 2 and body["output"]["measured"]["f2"] == pytest.approx(f2, abs=1)
+    assert client.get(f"/api/s/{sid}/spectrogram/output").content[:4] == b"\x89PNG"
     # The download carries a name made by the server from the input's name and the method.
     r = client.get(f"/api/s/{sid}/audio/output", params={"download": 1})
     assert r.headers["content-disposition"] == 'attachment; filename="speech-sfvae-edit.wav"'
@@ -226,7 +231,7 @@ def test_drawn_contour_is_spread_over_the_file(client):
     contour = list(np.linspace(110, 180, 100))
     body = client.post(f"/api/s/{sid}/edit", json={"f0_contour": contour}).json()
     assert body["targets"]["f0"] == [pytest.approx(145.0)]
-    assert "f0 drawn 110-180" in body["table"]
+    assert "f0 drawn 110-180" in client.get(f"/api/s/{sid}/analysis").json()["table"]
     assert rise(output_audio(client, sid)) > 30
 
 
@@ -332,8 +337,9 @@ def test_sessions_are_isolated(app):
     assert measure.measure_f0(yb) == pytest.approx(250, rel=0.05)
     # A session with no edit has no output, and ids that were never handed out open nothing.
     c = open_example(bob, "speech")["session"]
-    r = bob.get(f"/api/s/{c}/audio/output")
-    assert r.status_code == 404 and "nothing edited yet" in r.json()["error"]
+    for what in ("audio/output", "spectrogram/output", "analysis"):
+        r = bob.get(f"/api/s/{c}/{what}")
+        assert r.status_code == 404 and "nothing edited yet" in r.json()["error"]
     r = bob.get(f"/api/s/{a['session'][:-1]}x/audio/input")
     assert r.status_code == 404 and "expired or does not exist" in r.json()["error"]
 
@@ -422,6 +428,13 @@ def page(browser, server):
 
 def idle(page) -> None:
     page.wait_for_function("document.body.dataset.state === 'idle'")
+
+
+def load_example(page, example: str) -> None:
+    page.select_option("#example", example)
+    page.click("#load-example")
+    page.wait_for_selector("#editor:not([hidden])")
+    idle(page)
 
 
 def edits(page) -> int:
@@ -519,10 +532,7 @@ def test_page_sliders_edit_and_the_output_follows(page, tmp_path):
 
 @pytest.mark.browser
 def test_page_typed_ramp(page, tmp_path):
-    page.select_option("#example", "speech")
-    page.click("#load-example")
-    page.wait_for_selector("#editor:not([hidden])")
-    idle(page)
+    load_example(page, "speech")
     before = edits(page)
     page.fill("#f0-ramp", "110:180")
     page.press("#f0-ramp", "Enter")
@@ -531,10 +541,7 @@ def test_page_typed_ramp(page, tmp_path):
 
 @pytest.mark.browser
 def test_page_drawn_contour(page, tmp_path):
-    page.select_option("#example", "speech")
-    page.click("#load-example")
-    page.wait_for_selector("#editor:not([hidden])")
-    idle(page)
+    load_example(page, "speech")
     box = page.locator("#in-spec").bounding_box()
     # The canvas's plot area and f0 axis, as app.js lays them out (PLOT, F0_AXIS).
     left, right, top, bottom, f_lo, f_hi = 44, 44, 18, 28, 50, 500
@@ -560,9 +567,7 @@ def test_page_shows_the_one_line_error_of_a_bad_upload(page, tmp_path):
     assert page.inner_text("#error") == cli_message(tmp_path, "broken.wav", data)
     assert page.locator("#editor").is_hidden()
     # A method that cannot do the edit says so on the page, as the CLI would.
-    page.click("#load-example")
-    page.wait_for_selector("#editor:not([hidden])")
-    idle(page)
+    load_example(page, "speech")
     page.select_option("#method", "psola")
     idle(page)
     drag(page, "#f2", 2000)

@@ -254,6 +254,7 @@ def create_app(model=None, control=None, limits: Limits | None = None,
                 example_cache[example_id] = audio_io.check_audio(EXAMPLES[example_id].make())
         return open_clip(example_id, example_cache[example_id])
 
+    # The page gets the edit's audio first (it can play at once), then asks for its analysis.
     @app.post("/api/s/{session_id}/edit")
     def edit_clip(session_id: str, form: EditForm):
         session = store.get(session_id)
@@ -262,27 +263,44 @@ def create_app(model=None, control=None, limits: Limits | None = None,
             start = time.perf_counter()
             out, messages = run_edit(session.audio, request, form.method, form.refine)
             edit_s = time.perf_counter() - start
-            view = views.view_clip(out, model, control)
-            analysis_s = time.perf_counter() - start - edit_s
-            session.output_view, session.output_wav = view, wav_bytes(out, tmp_root)
-            session.output_name = f"{PurePosixPath(session.name).stem}-{form.method}-edit.wav"
-            session.version += 1
+            session.set_output(out, wav_bytes(out, tmp_root), request, form.method)
         return {
             "version": session.version,
-            "output": view.to_json(),
-            "table": views.edit_table(request, form.method, session.view.measured, out,
-                                      view.measured),
             "targets": views.edit_targets(request, session.view.measured),
-            "target_coords": views.target_coordinates(control, request, session.view.measured),
             "warnings": messages,
-            "seconds": {"edit": round(edit_s, 3), "analysis": round(analysis_s, 3)},
+            "seconds": {"edit": round(edit_s, 3)},
         }
+
+    def output_analysis(session: Session) -> dict:
+        """The output's view, table and targets' coordinates, computed once per edit."""
+        with compute:
+            if session.output is None:
+                raise NoOutput()
+            if session.output_analysis is None:
+                start = time.perf_counter()
+                view = views.view_clip(session.output, model, control)
+                source, request = session.view.measured, session.output_request
+                session.output_view = view
+                session.output_analysis = {
+                    "version": session.version,
+                    "output": view.to_json(),
+                    "table": views.edit_table(request, session.output_method, source,
+                                              session.output, view.measured),
+                    "target_coords": views.target_coordinates(control, request, source),
+                    "seconds": {"analysis": round(time.perf_counter() - start, 3)},
+                }
+            return session.output_analysis
+
+    @app.get("/api/s/{session_id}/analysis")
+    def analysis(session_id: str):
+        return output_analysis(store.get(session_id))
 
     def clip(session: Session, which: str) -> tuple[bytes, views.ClipView]:
         if which == "input":
             return session.wav, session.view
         if session.output_wav is None:
             raise NoOutput()
+        output_analysis(session)
         return session.output_wav, session.output_view
 
     @app.exception_handler(NoOutput)
@@ -292,7 +310,9 @@ def create_app(model=None, control=None, limits: Limits | None = None,
     @app.get("/api/s/{session_id}/audio/{which}")
     def clip_audio(session_id: str, which: Literal["input", "output"], download: bool = False):
         session = store.get(session_id)
-        data, _ = clip(session, which)
+        if which == "output" and session.output_wav is None:
+            raise NoOutput()
+        data = session.output_wav if which == "output" else session.wav
         headers = {"Cache-Control": "no-store"}
         if download:
             stem = PurePosixPath(session.name).stem

@@ -15,9 +15,11 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 import numpy as np
 
+from ..edit import EditRequest
 from .views import ClipView
 
 # token_urlsafe(18): 24 characters of [A-Za-z0-9_-], 144 random bits.
@@ -44,11 +46,23 @@ class Session:
     audio: np.ndarray             # 16 kHz mono float32, as sfvae.audio.load returns it
     wav: bytes                    # the same, as the page's player gets it
     view: ClipView
+    output: np.ndarray | None = None
     output_wav: bytes | None = None
-    output_view: ClipView | None = None
+    output_request: EditRequest | None = None
+    output_method: str = ""
     output_name: str = ""
+    # Computed on the page's first request for them after an edit.
+    output_view: ClipView | None = None
+    output_analysis: dict | None = None
     version: int = 0              # edits so far; the page adds it to URLs against caching
     last_used: float = field(default_factory=time.monotonic)
+
+    def set_output(self, audio: np.ndarray, wav: bytes, request: EditRequest, method: str) -> None:
+        self.output, self.output_wav = audio, wav
+        self.output_request, self.output_method = request, method
+        self.output_name = f"{PurePosixPath(self.name).stem}-{method}-edit.wav"
+        self.output_view = self.output_analysis = None
+        self.version += 1
 
 
 class UnknownSession(KeyError):

@@ -198,19 +198,25 @@ async function requestEdit() {
     const data = await call(`/api/s/${state.session}/edit`, {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(form),
     });
-    const roundTrip = (performance.now() - started) / 1000;
+    const editTime = (performance.now() - started) / 1000;
     showError("");
-    state.output = data.output;
     state.version = data.version;
-    state.targetCoords = data.target_coords;
     const base = `/api/s/${state.session}/audio/output?v=${data.version}`;
-    $("out-audio").src = base;
+    $("out-audio").src = base;       // playable now; the pictures follow
     $("download").href = `${base}&download=1`;
     $("download").hidden = false;
-    $("table").textContent = data.table;
-    $("timing").textContent = `edit ${data.seconds.edit.toFixed(2)} s, analysis ${data.seconds.analysis.toFixed(2)} s, round trip ${roundTrip.toFixed(2)} s`;
     showWarnings(data.warnings);
-    drawSpectrogram($("out-spec"), `/api/s/${state.session}/spectrogram/output?v=${data.version}`, data.output);
+    const timing = `edit ${data.seconds.edit.toFixed(2)} s (answer ${editTime.toFixed(2)} s)`;
+    $("timing").textContent = `${timing}, analysing...`;
+    setStatus("analysing the output...", true);
+    const info = await call(`/api/s/${state.session}/analysis`);
+    if (info.version !== state.version) return;   // a newer edit's analysis follows
+    state.output = info.output;
+    state.targetCoords = info.target_coords;
+    $("table").textContent = info.table;
+    $("timing").textContent = `${timing}, analysis ${info.seconds.analysis.toFixed(2)} s, ` +
+      `all ${((performance.now() - started) / 1000).toFixed(2)} s`;
+    drawSpectrogram($("out-spec"), `/api/s/${state.session}/spectrogram/output?v=${info.version}`, info.output);
     drawLatent();
     document.body.dataset.edits = String(Number(document.body.dataset.edits) + 1);
     setStatus(`edited (${form.method})`, false);
