@@ -38,8 +38,8 @@ def _main(args: argparse.Namespace) -> int:
         raise ArgumentError(f"--port must be 0-65535, got {args.port}")
     limits = Limits(max_upload_bytes=int(args.max_upload_mb * 2**20), max_seconds=args.max_seconds,
                     max_sessions=args.max_sessions)
+    sock = bind(args.host, args.port)   # first: a taken port fails before the model loads
     app = create_app(model=args.model, control=args.control, limits=limits)
-    sock = bind(args.host, args.port)
     print(f"sfvae serve: the editor is at {url(sock)} (Ctrl-C to stop)", flush=True)
     if args.host not in LOCAL_HOSTS:
         print(f"sfvae serve: warning: listening on {args.host}: anyone who can reach this "
