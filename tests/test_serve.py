@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -394,6 +395,11 @@ def server():
 def test_serve_answers_on_the_printed_local_address(server):
     with urllib.request.urlopen(server, timeout=30) as r:
         assert r.status == 200 and b"sfvae editor" in r.read()
+    # Only its own host names: a page elsewhere cannot reach it through DNS rebinding.
+    request = urllib.request.Request(server, headers={"Host": "attacker.example"})
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(request, timeout=30)
+    assert info.value.code == 400
 
 
 @pytest.fixture(scope="module")

@@ -33,6 +33,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from .. import audio as audio_io
 from ..conventions import SAMPLE_RATE
@@ -151,11 +152,14 @@ def build_request(form: EditForm) -> EditRequest:
 
 
 def create_app(model=None, control=None, limits: Limits | None = None,
-               tmp_root: str | None = None, warm: bool = True):
+               tmp_root: str | None = None, warm: bool = True,
+               allowed_hosts: list[str] | None = None):
     """The application. ``model``/``control``: objects, paths or None (the shipped pair),
     loaded once here. ``tmp_root``: where uploads are briefly written (default: the system's).
     ``warm``: run one small edit now, so that a mismatched pair fails at start and the first
-    user's edit does not pay for first-call costs."""
+    user's edit does not pay for first-call costs. ``allowed_hosts``: the Host headers
+    answered (None: any); ``sfvae serve`` on a loopback address answers only its own names,
+    so that a web page elsewhere cannot reach it by DNS rebinding."""
     from ..control import load_control
     from ..model import load_model
 
@@ -199,6 +203,8 @@ def create_app(model=None, control=None, limits: Limits | None = None,
     app = FastAPI(title="sfvae editor", docs_url=None, redoc_url=None, openapi_url=None,
                   max_body_size=limits.max_upload_bytes + MULTIPART_OVERHEAD)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
+    if allowed_hosts is not None:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
 
     def error(status: int, message: str) -> JSONResponse:
         return JSONResponse({"error": message}, status_code=status)

@@ -39,9 +39,11 @@ def _main(args: argparse.Namespace) -> int:
     limits = Limits(max_upload_bytes=int(args.max_upload_mb * 2**20), max_seconds=args.max_seconds,
                     max_sessions=args.max_sessions)
     sock = bind(args.host, args.port)   # first: a taken port fails before the model loads
-    app = create_app(model=args.model, control=args.control, limits=limits)
+    local = args.host in LOCAL_HOSTS
+    app = create_app(model=args.model, control=args.control, limits=limits,
+                     allowed_hosts=["127.0.0.1", "localhost", "::1", "[::1]"] if local else None)
     print(f"sfvae serve: the editor is at {url(sock)} (Ctrl-C to stop)", flush=True)
-    if args.host not in LOCAL_HOSTS:
+    if not local:
         print(f"sfvae serve: warning: listening on {args.host}: anyone who can reach this "
               "machine can use the editor", flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level))
