@@ -12,7 +12,9 @@ after one warm-up, best and median of ``--repeats``:
   coordinates, the spectrogram image, the table).
 
 In-process through FastAPI's TestClient by default; ``--http`` sends the same requests to
-a real ``sfvae serve`` subprocess on 127.0.0.1 (loopback HTTP included).
+a real ``sfvae serve`` subprocess on 127.0.0.1 (loopback HTTP included). In-process, the
+CPU seconds of the process over the same span are reported too (all threads): on a shared
+machine they tell what the wall time would be on an idle one (with ``--threads 1``).
 """
 
 from __future__ import annotations
@@ -136,22 +138,25 @@ def main() -> None:
           f"{os.getloadavg()[0]:.1f}, torch threads {args.threads}, "
           f"{'HTTP' if args.http else 'in-process'}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print(f"# input {session['input']['duration']:.2f} s")
-    print("| method | edit | answer: best s | answer: median s | all: best s | all: median s |")
-    print("|---|---|---|---|---|---|")
+    cpu = "" if args.http else " all: CPU s (best) |"
+    print(f"| method | edit | answer: best s | answer: median s | all: best s | all: median s |{cpu}")
+    print("|---|---|---|---|---|---|" + ("" if args.http else "---|"))
     for method, form in EDITS:
         body = {"method": method, **form}
         server.edit(sid, body)   # warm-up
         server.analysis(sid)
         rows = []
         for _ in range(args.repeats):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             server.edit(sid, body)
             answer = time.perf_counter() - start
             server.analysis(sid)
-            rows.append((answer, time.perf_counter() - start))
+            rows.append((answer, time.perf_counter() - start, time.process_time() - start_cpu))
         t = np.array(rows)
-        print(f"| {method} | `{json.dumps(form)}` | {t[:, 0].min():.3f} | {np.median(t[:, 0]):.3f} | "
-              f"{t[:, 1].min():.3f} | {np.median(t[:, 1]):.3f} |")
+        cells = [t[:, 0].min(), np.median(t[:, 0]), t[:, 1].min(), np.median(t[:, 1])]
+        if not args.http:
+            cells.append(t[:, 2].min())
+        print(f"| {method} | `{json.dumps(form)}` | " + " | ".join(f"{c:.3f}" for c in cells) + " |")
     if args.http:
         server.close()
 
