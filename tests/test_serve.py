@@ -32,7 +32,7 @@ from sfvae import audio as audio_io
 from sfvae import measure
 from sfvae.conventions import SAMPLE_RATE
 from sfvae.demo import example_path
-from sfvae.edit import METHODS, EditRequest, edit, parse_target
+from sfvae.editing import METHODS, EditRequest, edit, parse_target
 from sfvae.errors import SfvaeError
 from sfvae.synth import synthesize
 
@@ -53,11 +53,12 @@ def upload_root(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app(upload_root):
+def app(upload_root, default_pair):
     from sfvae.serve import Limits, create_app
 
-    return create_app(limits=Limits(max_upload_bytes=MAX_UPLOAD, max_seconds=MAX_SECONDS,
-                                    max_sessions=4), tmp_root=str(upload_root), warm=False)
+    model, control = default_pair
+    return create_app(model, control, Limits(max_upload_bytes=MAX_UPLOAD, max_seconds=MAX_SECONDS,
+                                             max_sessions=4), tmp_root=str(upload_root), warm=False)
 
 
 @pytest.fixture()
@@ -200,6 +201,18 @@ def test_edits_reach_their_targets_and_the_table_shows_them(client):
     # The download carries a name made by the server from the input's name and the method.
     r = client.get(f"/api/s/{sid}/audio/output", params={"download": 1})
     assert r.headers["content-disposition"] == 'attachment; filename="speech-sfvae-edit.wav"'
+
+
+def test_an_app_on_each_model_edits_f0(model_pair):
+    """The server on the given pair (the reference weights: an extra case that skips)."""
+    from fastapi.testclient import TestClient
+
+    from sfvae.serve import create_app
+
+    client = TestClient(create_app(*model_pair, warm=False))
+    sid = open_example(client)["session"]
+    assert client.post(f"/api/s/{sid}/edit", json={"f0": 140}).status_code == 200
+    assert measure.measure_f0(output_audio(client, sid)) == pytest.approx(140, rel=0.05)
 
 
 @pytest.mark.parametrize("method", ["world", "psola", "vae-baseline"])

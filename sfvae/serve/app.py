@@ -22,10 +22,11 @@ import tempfile
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Callable, Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from fastapi import FastAPI, File, Request, UploadFile
@@ -38,7 +39,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from .. import audio as audio_io
 from ..conventions import SAMPLE_RATE
 from ..demo import example_path
-from ..edit import METHODS, EditRequest, edit, parse_target
+from ..editing import METHODS, EditRequest, edit, parse_target
 from ..errors import ArgumentError, InputError, SfvaeError
 from . import views
 from .sessions import Limits, Session, SessionStore, UnknownSession
@@ -161,10 +162,10 @@ def create_app(model=None, control=None, limits: Limits | None = None,
     answered (None: any); ``sfvae serve`` on a loopback address answers only its own names,
     so that a web page elsewhere cannot reach it by DNS rebinding."""
     from ..control import load_control
-    from ..model import load_model
+    from ..model import VAE, load_model
 
     limits = limits or Limits()
-    model = load_model(model)
+    model = model if isinstance(model, VAE) else load_model(model)
     control = load_control(control)
     store = SessionStore(limits)
     compute = threading.Lock()
@@ -240,7 +241,7 @@ def create_app(model=None, control=None, limits: Limits | None = None,
         }
 
     @app.post("/api/open/upload")
-    def open_upload(file: UploadFile = File(...)):
+    def open_upload(file: Annotated[UploadFile, File()]):
         name = display_name(file.filename)
         data = file.file.read(limits.max_upload_bytes + 1)
         if len(data) > limits.max_upload_bytes:

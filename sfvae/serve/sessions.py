@@ -19,7 +19,7 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
-from ..edit import EditRequest
+from ..editing import EditRequest
 from .views import ClipView
 
 # token_urlsafe(18): 24 characters of [A-Za-z0-9_-], 144 random bits.
