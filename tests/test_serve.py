@@ -140,6 +140,17 @@ def test_upload_measures_and_plays_back_the_loaded_audio(client):
     assert set(body["trajectories"]) == {"f0", "f1", "f2", "f3"}
 
 
+def test_upload_of_another_rate_and_format_is_read_as_the_cli_reads_it(client):
+    x = synthesize(f0=150.0, formants=(700.0, 1200.0, 2600.0), duration=1.0, seed=2,
+                   sample_rate=44_100)
+    buf = io.BytesIO()
+    sf.write(buf, np.stack([x, 0.5 * x], axis=1), 44_100, format="FLAC")
+    r = upload(client, "stereo.flac", buf.getvalue())
+    assert r.status_code == 200, r.text
+    assert r.json()["input"]["duration"] == pytest.approx(1.0, abs=1e-3)
+    assert r.json()["input"]["measured"]["f0"] == pytest.approx(150, rel=0.02)
+
+
 @pytest.mark.parametrize("name, data", [
     ("notes.wav", b"this is not audio, just text"),
     ("empty.flac", b""),
