@@ -91,11 +91,7 @@ def latent_frames(audio: np.ndarray, model) -> np.ndarray:
 
 def voiced_frames(pitch: measure.Track, n: int) -> np.ndarray:
     """Whether Praat's nearest pitch frame to each STFT frame is voiced."""
-    if pitch.times.size == 0:
-        return np.zeros(n, dtype=bool)
-    times = frame_times(n)
-    nearest = np.abs(pitch.times[None, :] - times[:, None]).argmin(axis=1)
-    return np.isfinite(pitch.values[nearest])
+    return np.isfinite(measure.values_at(pitch, frame_times(n), max_distance=None))
 
 
 def view_clip(audio: np.ndarray, model, control) -> ClipView:
