@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# System packages sfvae uses: espeak-ng and MBROLA voices (corpus), sox is not needed.
+# System packages sfvae uses: espeak-ng and MBROLA voices (corpus), chromium (browser tests);
+# sox is not needed.
 # MBROLA and its voices live in Debian's contrib/non-free components: add them.
 set -euo pipefail
 
@@ -15,6 +16,9 @@ PACKAGES=(espeak-ng mbrola
   mbrola-lt1 mbrola-lt2 mbrola-ma1 mbrola-nl2 mbrola-nl3 mbrola-pl1 mbrola-pt1 mbrola-ro1
   mbrola-sw1 mbrola-sw2 mbrola-tr1 mbrola-tr2 mbrola-us1 mbrola-us2 mbrola-us3
 )
+# Headless browser of the `sfvae serve` browser tests (tests/test_serve.py; playwright
+# drives it, and never downloads a browser of its own).
+PACKAGES+=(chromium)
 
 # One dpkg-query for all packages: fast when everything is installed.
 installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${PACKAGES[@]}" 2>/dev/null \

@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "sfvae.control.cli",
     "sfvae.analysis.cli",
     "sfvae.evaluate.cli",
+    "sfvae.serve.cli",
 ]
 
 
