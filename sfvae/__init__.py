@@ -38,7 +38,7 @@ _EXPORTS = {
     "save_model": "sfvae.model",
     "learn": "sfvae.control",
     "load_control": "sfvae.control",
-    "estimate": "sfvae.control",
+    "estimate": "sfvae.control.estimate",
     "synthesize": "sfvae.synth",
 }
 
