@@ -6,7 +6,7 @@
 """
 
 from .factors import (
-    DEFAULT_GRIDS, FACTORS, FEMALE, MALE, Context, FactorDataset, Speaker, default_contexts,
+    CHILD, FEMALE, LOW_MALE, MALE, Context, FactorDataset, Speaker, default_contexts,
     factor_dataset, grid_values, load_factor_dataset, parse_grid, write_factor_datasets,
 )
 from .soundgen import (
@@ -17,7 +17,7 @@ from .soundgen import (
 __all__ = [
     "DEFAULT_FORMANTS", "N_FORMANTS", "Voice", "complete_formants", "default_bandwidth",
     "formant_gain", "synthesize",
-    "DEFAULT_GRIDS", "FACTORS", "FEMALE", "MALE", "Context", "FactorDataset", "Speaker",
+    "CHILD", "FEMALE", "LOW_MALE", "MALE", "Context", "FactorDataset", "Speaker",
     "default_contexts", "factor_dataset", "grid_values", "load_factor_dataset", "parse_grid",
     "write_factor_datasets",
 ]
