@@ -9,7 +9,8 @@ from conftest import model_params
 from sfvae.cli import main
 from sfvae.control import Control, learn
 from sfvae.control.learn import encode_examples, segment_frames
-from sfvae.control.regression import fit_piecewise_linear
+from sfvae.control.regression import SpeakerBlend, fit_piecewise_linear
+from sfvae.factors import FACTORS, HUMAN_RANGES
 from sfvae.control.subspace import aggregated_covariance, fit_subspace
 from sfvae.errors import ArgumentError, InputError
 
@@ -110,11 +111,12 @@ def test_learned_control_round_trips_through_its_file(tmp_path, model_pair):
     for name in ("f0", "f1", "f2", "f3"):
         np.testing.assert_array_equal(back.factors[name].subspace.basis, control.factors[name].subspace.basis)
         np.testing.assert_array_equal(back.project(name, z), control.project(name, z))
-        np.testing.assert_array_equal(back.g(name, [150.0, 250.0]), control.g(name, [150.0, 250.0]))
-        assert back.range(name) == control.range(name)
+        y = np.linspace(*HUMAN_RANGES[name], 7)
+        np.testing.assert_array_equal(back.coordinates_for(name, y), control.coordinates_for(name, y))
+        assert back.range(name) == control.range(name) == HUMAN_RANGES[name]
         assert set(back.factors[name].speakers) == set(control.factors[name].speakers)
-        np.testing.assert_array_equal(back.g(name, [150.0], voice_f0=180.0),
-                                      control.g(name, [150.0], voice_f0=180.0))
+        np.testing.assert_array_equal(back.coordinates_for(name, y, voice_f0=180.0),
+                                      control.coordinates_for(name, y, voice_f0=180.0))
     assert back.speaker_f0 == control.speaker_f0
 
 
@@ -162,6 +164,8 @@ def test_learn_cli_with_a_factor_folder(tmp_path, capsys):
     assert [control.factors[n].subspace.n_axes for n in ("f0", "f1", "f2", "f3")] == [4, 3, 3, 4]
     assert control.range("f1") == (200.0, 1000.0)
     assert control.metadata["command"].startswith("sfvae learn")
+    assert control.metadata["factors"]["grid_set"] == "human"
+    assert control.metadata["git_revision"]
     assert "f0: 4 axes" in capsys.readouterr().out
 
 
@@ -177,6 +181,7 @@ def model_path():
     (["--axes", "4,0,3,4"], "axes must be >= 1"),
     (["--threshold", "1.5"], "threshold must be in (0, 1]"),
     ([], "manifest.csv"),  # a folder without datasets
+    (["--grids", "paper"], "--grids applies to the datasets sfvae learn generates"),
 ])
 def test_learn_cli_rejects_bad_options(tmp_path, capsys, args, message):
     folder = tmp_path / "empty"
@@ -190,15 +195,100 @@ def test_learn_cli_rejects_bad_options(tmp_path, capsys, args, message):
 
 def test_speaker_regressions_are_interpolated_in_log_f0(model_pair):
     _, control = model_pair
-    assert control.speaker_f0 == {"male": 115.0, "female": 210.0}
-    y = np.array([300.0, 600.0, 900.0])
-    male = control.factors["f1"].speakers["male"](y)
-    female = control.factors["f1"].speakers["female"](y)
-    np.testing.assert_allclose(control.g("f1", y, voice_f0=115.0), male)
-    np.testing.assert_allclose(control.g("f1", y, voice_f0=90.0), male)      # clamped
-    np.testing.assert_allclose(control.g("f1", y, voice_f0=250.0), female)
+    assert control.speaker_f0 == {"low-male": 85.0, "male": 115.0, "female": 210.0,
+                                  "child": 280.0}
+    y = np.array([350.0, 600.0, 700.0])  # inside every voice's F1 sweep
+    regs = {n: control.factors["f1"].speakers[n](y) for n in control.speaker_f0}
+    np.testing.assert_allclose(control.coordinates_for("f1", y, voice_f0=115.0), regs["male"])
+    np.testing.assert_allclose(control.coordinates_for("f1", y, voice_f0=70.0), regs["low-male"])
+    np.testing.assert_allclose(control.coordinates_for("f1", y, voice_f0=400.0), regs["child"])
     middle = float(np.exp(0.5 * (np.log(115.0) + np.log(210.0))))
-    np.testing.assert_allclose(control.g("f1", y, voice_f0=middle), 0.5 * (male + female))
-    np.testing.assert_allclose(control.g("f1", y), control.factors["f1"].regression(y))
+    np.testing.assert_allclose(control.coordinates_for("f1", y, voice_f0=middle),
+                               0.5 * (regs["male"] + regs["female"]))
+    np.testing.assert_allclose(control.coordinates_for("f1", y),
+                               control.factors["f1"].regression(y))
     # Inverting a speaker's own curve gives the value back.
-    np.testing.assert_allclose(control.invert("f1", female, voice_f0=210.0), y, atol=2.0)
+    np.testing.assert_allclose(control.invert("f1", regs["female"], voice_f0=210.0), y, atol=2.0)
+    # F1 = 1100 Hz lies in the child's sweep only: every voice gets the child's regression.
+    np.testing.assert_allclose(control.coordinates_for("f1", [1100.0], voice_f0=85.0),
+                               control.factors["f1"].speakers["child"]([1100.0]))
+
+
+def _line(lo, hi, slope):
+    y = np.linspace(lo, hi, 30)
+    return fit_piecewise_linear(y, slope * y[:, None], n_segments=2)
+
+
+def test_speaker_blend_uses_the_voices_that_cover_each_value():
+    low, mid, high = _line(0, 10, 1.0), _line(2, 12, 2.0), _line(5, 20, 3.0)
+    blend = SpeakerBlend([high, low, mid], [300.0, 100.0, 200.0], voice_f0=150.0)
+    np.testing.assert_array_equal(blend.y_range, [0.0, 20.0])
+    w = blend.weights(np.array([1.0, 3.0, 6.0, 11.0, 15.0, 25.0]))
+    t = np.log(1.5) / np.log(2.0)                  # 150 Hz between 100 and 200 in log f0
+    np.testing.assert_allclose(w, [[1, 0, 0],          # 1: only the low voice covers it
+                                   [1 - t, t, 0],      # 3: low and mid, interpolated
+                                   [1 - t, t, 0],      # 6: all three; the two nearest
+                                   [0, 1, 0],          # 11: mid and high: clamped to mid
+                                   [0, 0, 1],          # 15: only the high voice
+                                   [0, 0, 1]])         # 25: beyond all: the nearest range
+    np.testing.assert_allclose(blend([3.0])[0], (1 - t) * 3.0 + t * 6.0)
+    np.testing.assert_allclose(blend.invert(blend(np.array([1.0, 15.0]))), [1.0, 15.0], atol=0.02)
+    # all voices covering a value: the two-voice interpolation of the nearest pair
+    everywhere = SpeakerBlend([_line(0, 20, 1.0), _line(0, 20, 2.0)], [100.0, 200.0], 150.0)
+    np.testing.assert_allclose(everywhere([7.0])[0], (1 - t) * 7.0 + t * 14.0)
+
+
+@pytest.fixture(scope="module")
+def human_control_file(tmp_path_factory, default_pair):
+    """A coarse human-range control for the shipped default model (every 8th grid value)."""
+    model, _ = default_pair
+    control = learn(model, grid_stride=8, command="tests")
+    return control.save(tmp_path_factory.mktemp("control") / "human.npz")
+
+
+def test_a_control_learned_on_the_human_grids_spans_the_human_ranges(human_control_file):
+    control = Control.load(human_control_file)
+    assert control.metadata["factors"]["grid_set"] == "human"
+    assert len(control.speaker_f0) >= 4
+    for name in FACTORS:
+        assert control.range(name) == HUMAN_RANGES[name]
+        spans = [fc.y_range for fc in control.factors[name].speakers.values()]
+        assert min(s[0] for s in spans) == HUMAN_RANGES[name][0]
+        assert max(s[1] for s in spans) == HUMAN_RANGES[name][1]
+
+
+def test_the_shipped_control_spans_the_human_ranges(default_pair):
+    _, control = default_pair
+    for name in FACTORS:
+        assert control.range(name) == HUMAN_RANGES[name], name
+    assert "--grids human" in control.metadata["command"]
+    assert control.metadata["factors"]["grid_set"] == "human"
+
+
+@pytest.fixture(scope="module")
+def vowel_file(tmp_path_factory):
+    import soundfile as sf
+
+    from sfvae.synth import synthesize
+
+    path = tmp_path_factory.mktemp("vowel") / "vowel.wav"
+    sf.write(path, synthesize(120.0, (600.0, 1200.0, 2500.0), duration=0.5), 16000)
+    return path
+
+
+@pytest.mark.parametrize("factor", FACTORS)
+def test_edit_targets_at_the_range_ends_are_accepted_and_beyond_refused(
+        factor, human_control_file, vowel_file, tmp_path, capsys):
+    lo, hi = HUMAN_RANGES[factor]
+    base = ["edit", str(vowel_file), "--control", str(human_control_file), "--refine", "0"]
+    for value in (lo, hi):
+        out = tmp_path / f"{value:g}.wav"
+        assert main([*base, "-o", str(out), f"--{factor}", f"{value:g}"]) == 0, value
+        assert out.exists()
+    capsys.readouterr()
+    for value in (lo - 1, hi + 1):
+        out = tmp_path / f"bad{value:g}.wav"
+        assert main([*base, "-o", str(out), f"--{factor}", f"{value:g}"]) == 2, value
+        err = capsys.readouterr().err
+        assert err.startswith("sfvae: error: ") and f"({lo:g}-{hi:g} Hz)" in err, err
+        assert not out.exists()
