@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import model_params
+
 from sfvae.cli import main
 from sfvae.control import Control, learn
 from sfvae.control.learn import encode_examples, segment_frames
 from sfvae.control.regression import SpeakerBlend, fit_piecewise_linear
-from sfvae.factors import FACTORS, HUMAN_RANGES
 from sfvae.control.subspace import aggregated_covariance, fit_subspace
 from sfvae.errors import ArgumentError, InputError
+from sfvae.factors import FACTORS, HUMAN_RANGES
 
 
 def test_segment_frames_lie_inside_the_middle_segment():

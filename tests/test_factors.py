@@ -14,8 +14,16 @@ from sfvae.errors import ArgumentError
 from sfvae.factors import FACTORS, HUMAN_RANGES, PAPER_GRIDS, factor_grid, grid_values
 from sfvae.measure import measure
 from sfvae.synth.factors import (
-    HUMAN_SPACING, HUMAN_SPEAKERS, MANIFEST, MANIFEST_COLUMNS, default_contexts,
-    factor_dataset, load_factor_dataset, parse_grid, read_manifest, write_factor_datasets,
+    HUMAN_SPACING,
+    HUMAN_SPEAKERS,
+    MANIFEST,
+    MANIFEST_COLUMNS,
+    default_contexts,
+    factor_dataset,
+    load_factor_dataset,
+    parse_grid,
+    read_manifest,
+    write_factor_datasets,
 )
 
 # Spreads over the human ranges, subsampled (ends included).

@@ -24,8 +24,8 @@ import numpy as np
 from .. import __version__
 from .. import audio as audio_io
 from ..conventions import HOP_LENGTH, N_FFT
-from ..factors import DEFAULT_GRID_SET, FACTORS, check_grid_set, factor_grid
 from ..errors import ArgumentError, InputError
+from ..factors import DEFAULT_GRID_SET, FACTORS, check_grid_set, factor_grid
 from ..fileio import atomic_path
 from .regression import PiecewiseLinear, fit_piecewise_linear
 from .subspace import Subspace, active_units, fit_subspace

@@ -75,8 +75,13 @@ import numpy as np
 from ..conventions import SAMPLE_RATE
 from ..errors import ArgumentError, InputError
 from ..factors import (
-    DEFAULT_GRID_SET, FACTORS, GRID_SETS, HUMAN_RANGES, check_factor, check_grid_set,
-    factor_grid, grid_values,
+    DEFAULT_GRID_SET,
+    FACTORS,
+    HUMAN_RANGES,
+    check_factor,
+    check_grid_set,
+    factor_grid,
+    grid_values,
 )
 from ..fileio import write_text
 from .soundgen import N_FORMANTS, Voice, check_duration, check_sample_rate, synthesize
