@@ -27,7 +27,7 @@ from ..conventions import HOP_LENGTH, N_FFT
 from ..errors import ArgumentError, InputError
 from ..factors import DEFAULT_GRID_SET, FACTORS, check_grid_set, factor_grid
 from ..fileio import atomic_path
-from .regression import PiecewiseLinear, fit_piecewise_linear
+from .regression import SEGMENT_CANDIDATES, PiecewiseLinear, fit_piecewise_linear
 from .subspace import Subspace, active_units, fit_subspace
 
 FORMAT = "sfvae-control"
@@ -260,13 +260,16 @@ def _factor_datasets(factors, seed: int, jobs: int = 1, grid_stride: int = 1,
                           "seed": seed, "grid_stride": grid_stride}
         return data, {"source": str(Path(factors).resolve()), "grid_set": ",".join(sorted(sets))}
     if isinstance(factors, Mapping):
-        data = {}
+        data, sets = {}, set()
         for name, entry in factors.items():
             if hasattr(entry, "audio") and hasattr(entry, "values"):  # a FactorDataset
                 data[name] = _from_dataset(entry)
+                sets.update(str(row.get("grid_set", "")) for row in entry.labels)
             else:
                 data[name] = _entry(*entry)
-        return data, {"source": "datasets given to learn()"}
+                sets.add("")
+        return data, {"source": "datasets given to learn()",
+                      "grid_set": ",".join(sorted(sets - {""})) if "" not in sets else ""}
     raise ArgumentError("factors must be None, a directory, or {name: FactorDataset | "
                         "(waveforms, values[, contexts[, speakers[, f0 per file]]])}")
 
@@ -328,6 +331,9 @@ def learn(model=None, factors=None, threshold: float = 0.8, n_axes=None, seed: i
     data, source = _factor_datasets(factors, seed, jobs, grid_stride, grid_set)
     names = list(data)
     speaker_f0 = _speaker_f0(data)
+    # the widest set's candidates when a folder mixes or names no set
+    sets = source["grid_set"].split(",") if source.get("grid_set") else ["human"]
+    candidates = SEGMENT_CANDIDATES["paper" if sets == ["paper"] else "human"]
     out = {}
     encoded = {}
     for name in names:
@@ -346,13 +352,13 @@ def learn(model=None, factors=None, threshold: float = 0.8, n_axes=None, seed: i
                            n_axes=axes.get(name), groups=contexts if pool_contexts else None,
                            active=active)
         coords = sub.project(mu)
-        reg = fit_piecewise_linear(values, coords, n_segments=n_segments)
+        reg = fit_piecewise_linear(values, coords, candidates, n_segments=n_segments)
         speakers = {}
         if entry["speakers"] is not None and len(speaker_f0) >= 2:
             for spk in speaker_f0:
                 sel = entry["speakers"].astype(str) == spk
                 if np.unique(values[sel]).size >= 8:
-                    speakers[spk] = fit_piecewise_linear(values[sel], coords[sel],
+                    speakers[spk] = fit_piecewise_linear(values[sel], coords[sel], candidates,
                                                          n_segments=n_segments)
             if set(speakers) != set(speaker_f0):
                 speakers = {}
