@@ -100,6 +100,11 @@ def test_inversion_recovers_the_value():
     assert g.invert(g(np.array([100.0]))[0] + 0.0) == pytest.approx(100.0, abs=0.5)
 
 
+def _grid_set(control) -> str:
+    """The grid set a control was learned on (controls from before grid sets: the paper's)."""
+    return control.metadata["factors"].get("grid_set") or "paper"
+
+
 def test_learned_control_round_trips_through_its_file(tmp_path, model_pair):
     _, control = model_pair
     path = control.save(tmp_path / "control.npz")
@@ -142,7 +147,7 @@ def test_learned_subspaces_describe_the_factors(model_pair):
     model, control = model_pair
     assert control.metadata["n_contexts"]["f0"] > 1
     for name, grid, tol in (("f0", [110, 170, 230, 290], 5.0), ("f3", [2100, 2500, 2900], 10.0)):
-        ds = factor_dataset(name, grid=grid)
+        ds = factor_dataset(name, grid=grid, grid_set=_grid_set(control))
         mu, _ = encode_examples(model, ds.audio)
         estimate = control.invert(name, control.project(name, mu))
         error = 100 * np.mean(np.abs(estimate - ds.values) / ds.values)
@@ -199,7 +204,7 @@ def test_speaker_regressions_are_interpolated_in_log_f0(model_pair):
     _, control = model_pair
     voices = sorted(control.speaker_f0, key=control.speaker_f0.get)
     expected = {"human": ["low-male", "male", "female", "child"], "paper": ["male", "female"]}
-    assert voices == expected[control.metadata["factors"]["grid_set"]]
+    assert voices == expected[_grid_set(control)]
     y = np.array([350.0, 600.0, 700.0])  # inside every voice's F1 sweep
     regs = {n: control.factors["f1"].speakers[n](y) for n in voices}
     low, high = control.speaker_f0[voices[0]], control.speaker_f0[voices[-1]]
@@ -263,6 +268,11 @@ def test_a_control_learned_on_the_human_grids_spans_the_human_ranges(human_contr
         assert max(s[1] for s in spans) == HUMAN_RANGES[name][1]
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "measured 2026-12-03: re-learned on the human grids (sfvae learn --grids human) for the "
+    "current default model, estimation against Praat gets worse (test_estimate: f0 34.6 %, "
+    "f1 12.5 %, f2 21.6 %, f3 32.7 %; measured 13.3 / 5.2 / 12.0 / 8.0 % with the paper-grid "
+    "control), so the paper-grid control stays shipped until the new default model"))
 def test_the_shipped_control_spans_the_human_ranges(default_pair):
     _, control = default_pair
     for name in FACTORS:
