@@ -22,7 +22,7 @@ import numpy as np
 
 from sfvae.control.editor import edit_audio
 from sfvae.control.learn import load_control
-from sfvae.edit import EditRequest
+from sfvae.editing import EditRequest
 from sfvae.errors import ArgumentError
 from sfvae.factors import FACTORS
 from sfvae.measure import measure

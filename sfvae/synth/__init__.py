@@ -6,11 +6,27 @@
 """
 
 from .factors import (
-    CHILD, FEMALE, LOW_MALE, MALE, Context, FactorDataset, Speaker, default_contexts,
-    factor_dataset, grid_values, load_factor_dataset, parse_grid, write_factor_datasets,
+    CHILD,
+    FEMALE,
+    LOW_MALE,
+    MALE,
+    Context,
+    FactorDataset,
+    Speaker,
+    default_contexts,
+    factor_dataset,
+    grid_values,
+    load_factor_dataset,
+    parse_grid,
+    write_factor_datasets,
 )
 from .soundgen import (
-    DEFAULT_FORMANTS, N_FORMANTS, Voice, complete_formants, default_bandwidth, formant_gain,
+    DEFAULT_FORMANTS,
+    N_FORMANTS,
+    Voice,
+    complete_formants,
+    default_bandwidth,
+    formant_gain,
     synthesize,
 )
 
