@@ -268,6 +268,19 @@ def test_a_control_learned_on_the_human_grids_spans_the_human_ranges(human_contr
         assert max(s[1] for s in spans) == HUMAN_RANGES[name][1]
 
 
+def test_the_paper_grids_stay_learnable(default_pair):
+    """`sfvae learn --grids paper`: the paper's path, its ranges and at most 20 segments."""
+    from sfvae.factors import PAPER_GRIDS
+
+    model, _ = default_pair
+    control = learn(model, grid_stride=16, command="tests", grid_set="paper")
+    assert _grid_set(control) == "paper"
+    assert sorted(control.speaker_f0) == ["female", "male"]
+    for name in FACTORS:
+        assert control.range(name) == PAPER_GRIDS[name][:2]
+        assert control.factors[name].regression.candidates.max() == 20
+
+
 @pytest.mark.xfail(strict=True, reason=(
     "measured 2026-12-03: re-learned on the human grids (sfvae learn --grids human) for the "
     "current default model, estimation against Praat gets worse (test_estimate: f0 34.6 %, "
