@@ -251,9 +251,9 @@ def test_speaker_blend_uses_the_voices_that_cover_each_value():
 
 @pytest.fixture(scope="module")
 def human_control_file(tmp_path_factory, default_pair):
-    """A coarse human-range control for the shipped default model (every 8th grid value)."""
+    """A coarse human-range control for the shipped default model (every 12th grid value)."""
     model, _ = default_pair
-    control = learn(model, grid_stride=8, command="tests")
+    control = learn(model, grid_stride=12, command="tests")
     return control.save(tmp_path_factory.mktemp("control") / "human.npz")
 
 
