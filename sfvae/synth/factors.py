@@ -42,6 +42,10 @@ child       280    1.3    650, 1950, 3250, 4550, 5850 (13.5 cm)
   margin. The parts together cover each human range; an edit whose target lies outside
   its own voice's part uses the regressions of the voices that cover it
   (sfvae.control.regression.SpeakerBlend).
+- Files at the default grids: 1568 (8 contexts x 196 f0 values) + 685 + 774 + 534 = 3561.
+  Praat reads the labels back with its advice for the voice (formant ceiling 8000 Hz for
+  the child, whose F4 and F5 leave Burg only four formants below 5500 Hz; pitch floor
+  below 60 Hz): tests/test_factors.py.
 
 ``paper``: the released grids (f0 100-300, f1 200-1000, f2 1000-2800, f3 2000-3200 Hz) with
 a male- and a female-like voice and the released contexts (METHOD section 2), formants next
