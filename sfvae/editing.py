@@ -18,19 +18,11 @@ import numpy as np
 
 from . import audio as audio_io
 from .errors import ArgumentError
+from .factors import EVALUATION_GRIDS, FACTORS  # noqa: F401  (their home; used from here too)
 
 # A target: a constant in Hz, a (start, end) linear ramp over the file, or one value per frame.
 Target = Union[float, tuple[float, float], np.ndarray, None]
 
-FACTORS = ("f0", "f1", "f2", "f3")
-# The paper's evaluation grids (METHOD section 6): (start, stop, step) in Hz. Targets of the
-# evaluation harness and of the acceptance check on synthesized vowels.
-EVALUATION_GRIDS: dict[str, tuple[float, float, float]] = {
-    "f0": (100.0, 300.0, 1.0),
-    "f1": (300.0, 900.0, 10.0),
-    "f2": (1100.0, 2700.0, 20.0),
-    "f3": (2200.0, 3200.0, 20.0),
-}
 
 METHODS: dict[str, str] = {
     "sfvae": "sfvae.control.editor",

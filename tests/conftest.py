@@ -63,7 +63,9 @@ def load_pair(name: str):
         return load_model(None), load_control(None)
     if name == "reference":
         model = load_model(require_reference_weights())
-        return model, learn(model, grid_stride=TEST_GRID_STRIDE, command="tests")
+        # the paper's model on the paper's grids (its own path, METHOD sections 2-4)
+        return model, learn(model, grid_stride=TEST_GRID_STRIDE, command="tests",
+                            grid_set="paper")
     raise ValueError(f"unknown model {name!r}; choose one of {MODELS}")
 
 

@@ -218,13 +218,14 @@ def test_joint_step_is_the_method_formula_for_one_factor_and_meets_several_targe
     _, control = model_pair
     z = np.random.default_rng(7).normal(size=(6, 16))
     sub = control.factors["f2"].subspace
-    target = control.g("f2", np.linspace(1200, 2400, 6))
+    target = control.coordinates_for("f2", np.linspace(1200, 2400, 6))
     method = z - (z - sub.mean) @ sub.basis @ sub.basis.T + target @ sub.basis.T
     got = joint_step(z, control, {"f2": target}, {"f2": np.ones(6)})
     np.testing.assert_allclose(got, method, atol=1e-9)
     # Two factors at once: both coordinate sets are reached (they are jointly satisfiable
     # as long as the stacked bases have full row rank, true for f1 + f3 here).
-    both = {"f1": control.g("f1", np.full(6, 700.0)), "f3": control.g("f3", np.full(6, 2700.0))}
+    both = {"f1": control.coordinates_for("f1", np.full(6, 700.0)),
+            "f3": control.coordinates_for("f3", np.full(6, 2700.0))}
     out = joint_step(z, control, both, {k: np.ones(6) for k in both})
     for name, coords in both.items():
         np.testing.assert_allclose(control.project(name, out), coords, atol=1e-6)

@@ -91,15 +91,13 @@ def compute_attribute_means(model, factors=FACTORS, seed: int = 0,
     computed k times faster (tests).
     """
     from ..control.learn import encode_examples
-    from ..synth.factors import DEFAULT_GRIDS, factor_dataset, grid_values
+    from ..factors import factor_grid
+    from ..synth.factors import factor_dataset
 
     out = {}
     for name in factors:
-        grid = None
-        if stride > 1:
-            full = grid_values(*DEFAULT_GRIDS[name])
-            grid = np.unique(np.concatenate([full[::stride], full[-1:]]))
-        data = factor_dataset(name, grid=grid, seed=seed)
+        grid = factor_grid(name, "paper", stride)
+        data = factor_dataset(name, grid=grid, seed=seed, grid_set="paper")
         mu, _ = encode_examples(model, data.audio)
         out[name] = attribute_means_from(data.values, mu, name)
     return out

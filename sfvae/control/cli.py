@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..editing import METHODS, EditRequest, edit_file, parse_target
 from ..errors import ArgumentError
+from ..factors import DEFAULT_GRID_SET, GRID_SETS
 
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -30,6 +31,8 @@ def _learn_command(args: argparse.Namespace) -> str:
     for key in ("model", "factors", "axes"):
         if getattr(args, key) is not None:
             words += [f"--{key}", str(getattr(args, key))]
+    if args.factors is None:  # named even when default: the default may change
+        words += ["--grids", args.grids or DEFAULT_GRID_SET]
     if args.axes is None:
         words += ["--threshold", str(args.threshold)]
     words += ["--seed", str(args.seed), "-o", str(args.output)]
@@ -45,8 +48,12 @@ def _learn(args: argparse.Namespace) -> int:
             n_axes = [int(a) for a in args.axes.split(",")]
         except ValueError:
             raise ArgumentError(f"--axes: expected comma-separated integers, got {args.axes!r}") from None
+    if args.grids is not None and args.factors is not None:
+        raise ArgumentError("--grids applies to the datasets sfvae learn generates; the "
+                            "--factors folder was written with its own grid set")
     control = learn(args.model, factors=args.factors, threshold=args.threshold, n_axes=n_axes,
-                    seed=args.seed, jobs=args.jobs, command=_learn_command(args))
+                    seed=args.seed, jobs=args.jobs, command=_learn_command(args),
+                    grid_set=args.grids or DEFAULT_GRID_SET)
     control.save(args.output)
     for name, fc in control.factors.items():
         lo, hi = fc.regression.y_range
@@ -103,6 +110,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", help="model file (default: the shipped model)")
     p.add_argument("--factors", metavar="DIR",
                    help="factor datasets written by `sfvae synth` (default: generate them)")
+    p.add_argument("--grids", choices=tuple(GRID_SETS), default=None,
+                   help=f"grid set of the generated datasets (default {DEFAULT_GRID_SET}: the "
+                        "human ranges, four voices; paper: the released grids)")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--threshold", type=float, default=0.8,
                        help="variance each subspace retains, choosing its number of axes (0.8)")

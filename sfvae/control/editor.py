@@ -193,7 +193,7 @@ def edit_latents(z: np.ndarray, request: EditRequest, control: Control,
             y = _check_range(control, name, y, clamp=False)
         if name == "f0" and f0_factor is not None:
             y = np.clip(y * f0_factor, *control.range("f0"))
-        coords[name] = control.g(name, y, voice_f0)
+        coords[name] = control.coordinates_for(name, y, voice_f0)
         weights[name] = f0_weight if name == "f0" else np.ones(n)
     if request.whisper:  # the f0 subspace removed: its coordinates set to those of m_0
         coords["f0"] = np.zeros((n, control.factors["f0"].subspace.n_axes))

@@ -2,6 +2,8 @@
 
 One point per labelled file: the posterior means and variances averaged over the frames of
 the stable middle segment (samples 3000-6000; the frames whose whole window lies inside).
+The datasets are those of ``sfvae synth factors`` (sfvae.synth.factors): by default the
+human ranges with four voices (``grid_set="human"``), or the paper's (``"paper"``).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
 import sys
 import zipfile
 from dataclasses import dataclass, field
@@ -18,12 +21,13 @@ from typing import Iterable, Mapping
 
 import numpy as np
 
+from .. import __version__
 from .. import audio as audio_io
 from ..conventions import HOP_LENGTH, N_FFT
-from ..editing import FACTORS
 from ..errors import ArgumentError, InputError
+from ..factors import DEFAULT_GRID_SET, FACTORS, check_grid_set, factor_grid
 from ..fileio import atomic_path
-from .regression import PiecewiseLinear, fit_piecewise_linear
+from .regression import SEGMENT_CANDIDATES, PiecewiseLinear, fit_piecewise_linear
 from .subspace import Subspace, active_units, fit_subspace
 
 FORMAT = "sfvae-control"
@@ -74,19 +78,17 @@ class Control:
 
     def regression(self, factor: str, voice_f0: float | None = None):
         """g_i for a voice of f0 ``voice_f0`` (Hz): the speakers' regressions interpolated
-        linearly in log f0 between the two nearest speakers (clamped outside them); the
-        pooled regression when ``voice_f0`` is None or the control has no speakers."""
-        from .regression import BlendedRegression
+        linearly in log f0 between the two nearest speakers that cover each value (clamped
+        outside them; :class:`~sfvae.control.regression.SpeakerBlend`); the pooled
+        regression when ``voice_f0`` is None or the control has no speakers."""
+        from .regression import SpeakerBlend
 
         fc = self._get(factor)
         if voice_f0 is None or not np.isfinite(voice_f0) or len(fc.speakers) < 2:
             return fc.regression
-        names = sorted(fc.speakers, key=lambda n: self.speaker_f0[n])
-        logs = np.log([self.speaker_f0[n] for n in names])
-        x = float(np.clip(np.log(voice_f0), logs[0], logs[-1]))
-        i = int(np.clip(np.searchsorted(logs, x) - 1, 0, len(names) - 2))
-        weight = (x - logs[i]) / (logs[i + 1] - logs[i])
-        return BlendedRegression(fc.speakers[names[i]], fc.speakers[names[i + 1]], weight)
+        names = list(fc.speakers)
+        return SpeakerBlend([fc.speakers[n] for n in names],
+                            [self.speaker_f0[n] for n in names], voice_f0)
 
     def _get(self, factor: str) -> FactorControl:
         if factor not in self.factors:
@@ -101,8 +103,8 @@ class Control:
         """U_i^T (z - m_i) for latent vectors [..., K] -> [..., M_i]."""
         return self._get(factor).subspace.project(z)
 
-    def g(self, factor: str, y, voice_f0: float | None = None) -> np.ndarray:
-        """Regression g_i(y): values in Hz [...] -> coordinates [..., M_i]."""
+    def coordinates_for(self, factor: str, y, voice_f0: float | None = None) -> np.ndarray:
+        """Subspace coordinates g_i(y) of factor values y in Hz [...] -> [..., M_i]."""
         return self.regression(factor, voice_f0)(y)
 
     def invert(self, factor: str, coords: np.ndarray, voice_f0: float | None = None) -> np.ndarray:
@@ -111,7 +113,7 @@ class Control:
 
     def set_factor(self, factor: str, z: np.ndarray, y, voice_f0: float | None = None) -> np.ndarray:
         """z - U U^T (z - m) + U g(y): the factor of each latent vector set to y (Hz)."""
-        return self._get(factor).subspace.place(z, self.g(factor, y, voice_f0))
+        return self._get(factor).subspace.place(z, self.coordinates_for(factor, y, voice_f0))
 
     def remove_factor(self, factor: str, z: np.ndarray) -> np.ndarray:
         """z - U U^T (z - m): the factor's subspace removed (whisper, for f0)."""
@@ -211,12 +213,19 @@ def model_fingerprint(model) -> str:
     return h.hexdigest()[:16]
 
 
-def _grid(name: str, stride: int) -> np.ndarray:
-    """The released grid of a factor, every ``stride``-th value, both ends kept."""
-    from ..synth.factors import DEFAULT_GRIDS, grid_values
-
-    full = grid_values(*DEFAULT_GRIDS[name])
-    return np.unique(np.r_[full[::stride], full[-1]])
+def source_revision() -> str | None:
+    """The git revision of the sfvae source tree (``-dirty`` with uncommitted changes to
+    tracked files), or None outside a git checkout: recorded with every learned control."""
+    here = Path(__file__).resolve().parent
+    try:
+        rev = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True,
+                             text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain",
+                                "--untracked-files=no"], capture_output=True, text=True,
+                               timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return rev + ("-dirty" if dirty else "") if rev else None
 
 
 def _entry(waves, values, contexts=None, speakers=None, voice_f0=None) -> dict:
@@ -233,30 +242,34 @@ def _from_dataset(ds) -> dict:
     return _entry(ds.audio, ds.values, ds.column("context"), ds.column("speaker"), ds.column("f0"))
 
 
-def _factor_datasets(factors, seed: int, jobs: int = 1, grid_stride: int = 1) -> tuple[dict, dict]:
+def _factor_datasets(factors, seed: int, jobs: int = 1, grid_stride: int = 1,
+                     grid_set: str = DEFAULT_GRID_SET) -> tuple[dict, dict]:
     """Normalise ``factors`` to {name: entry dict (see _entry)} and describe the source."""
     if factors is None or isinstance(factors, (str, os.PathLike)):
         from ..synth.factors import factor_dataset, load_factor_dataset
 
-        if grid_stride < 1:
-            raise ArgumentError(f"grid stride must be >= 1, got {grid_stride}")
-        data = {}
+        data, sets = {}, set()
         for name in FACTORS:
-            ds = (factor_dataset(name, grid=_grid(name, grid_stride), seed=seed, jobs=jobs)
+            ds = (factor_dataset(name, grid=factor_grid(name, grid_set, grid_stride), seed=seed,
+                                 jobs=jobs, grid_set=grid_set)
                   if factors is None else load_factor_dataset(factors, name))
             data[name] = _from_dataset(ds)
+            sets.update(str(row.get("grid_set", "paper")) for row in ds.labels)
         if factors is None:
-            return data, {"source": "sfvae.synth.factors.factor_dataset (released grids)",
+            return data, {"source": "sfvae.synth.factors.factor_dataset", "grid_set": grid_set,
                           "seed": seed, "grid_stride": grid_stride}
-        return data, {"source": str(Path(factors).resolve())}
+        return data, {"source": str(Path(factors).resolve()), "grid_set": ",".join(sorted(sets))}
     if isinstance(factors, Mapping):
-        data = {}
+        data, sets = {}, set()
         for name, entry in factors.items():
             if hasattr(entry, "audio") and hasattr(entry, "values"):  # a FactorDataset
                 data[name] = _from_dataset(entry)
+                sets.update(str(row.get("grid_set", "")) for row in entry.labels)
             else:
                 data[name] = _entry(*entry)
-        return data, {"source": "datasets given to learn()"}
+                sets.add("")
+        return data, {"source": "datasets given to learn()",
+                      "grid_set": ",".join(sorted(sets - {""})) if "" not in sets else ""}
     raise ArgumentError("factors must be None, a directory, or {name: FactorDataset | "
                         "(waveforms, values[, contexts[, speakers[, f0 per file]]])}")
 
@@ -275,11 +288,12 @@ def _speaker_f0(data: dict) -> dict[str, float]:
 def learn(model=None, factors=None, threshold: float = 0.8, n_axes=None, seed: int = 0,
           n_segments: int | None = None, command: str | None = None, jobs: int = 1,
           pool_contexts: bool = True, grid_stride: int = 1,
-          posterior_variance: bool = True) -> Control:
+          posterior_variance: bool = True, grid_set: str = DEFAULT_GRID_SET) -> Control:
     """Learn subspaces and regressions of f0..f3 for ``model``.
 
     ``model``: a VAE, a path, or None (shipped default). ``factors``: None (generate the
-    released grids with sfvae.synth), a directory written by ``sfvae synth factors``, or
+    datasets of ``grid_set`` with sfvae.synth: "human", the default, or "paper"), a
+    directory written by ``sfvae synth factors``, or
     {name: FactorDataset | (waveforms, values[, contexts])}. With contexts (several fixed
     voices/vowels per dataset) the covariance is pooled within contexts, so that the
     differences between contexts (speaker, vowel) do not enter the factor's subspace.
@@ -312,9 +326,14 @@ def learn(model=None, factors=None, threshold: float = 0.8, n_axes=None, seed: i
         raise ArgumentError(f"numbers of axes must be >= 1, got {axes}")
     if not axes and not 0.0 < threshold <= 1.0:
         raise ArgumentError(f"variance threshold must be in (0, 1], got {threshold}")
-    data, source = _factor_datasets(factors, seed, jobs, grid_stride)
+    check_grid_set(grid_set)
+    factor_grid(FACTORS[0], grid_set, grid_stride)  # checks the stride
+    data, source = _factor_datasets(factors, seed, jobs, grid_stride, grid_set)
     names = list(data)
     speaker_f0 = _speaker_f0(data)
+    # the widest set's candidates when a folder mixes or names no set
+    sets = source["grid_set"].split(",") if source.get("grid_set") else ["human"]
+    candidates = SEGMENT_CANDIDATES["paper" if sets == ["paper"] else "human"]
     out = {}
     encoded = {}
     for name in names:
@@ -333,13 +352,13 @@ def learn(model=None, factors=None, threshold: float = 0.8, n_axes=None, seed: i
                            n_axes=axes.get(name), groups=contexts if pool_contexts else None,
                            active=active)
         coords = sub.project(mu)
-        reg = fit_piecewise_linear(values, coords, n_segments=n_segments)
+        reg = fit_piecewise_linear(values, coords, candidates, n_segments=n_segments)
         speakers = {}
         if entry["speakers"] is not None and len(speaker_f0) >= 2:
             for spk in speaker_f0:
                 sel = entry["speakers"].astype(str) == spk
                 if np.unique(values[sel]).size >= 8:
-                    speakers[spk] = fit_piecewise_linear(values[sel], coords[sel],
+                    speakers[spk] = fit_piecewise_linear(values[sel], coords[sel], candidates,
                                                          n_segments=n_segments)
             if set(speakers) != set(speaker_f0):
                 speakers = {}
@@ -362,6 +381,8 @@ def learn(model=None, factors=None, threshold: float = 0.8, n_axes=None, seed: i
                            else len(set(map(str, data[n]["contexts"])))) for n in names},
         "segment_samples": list(SEGMENT),
         "command": command if command is not None else " ".join(sys.argv),
+        "git_revision": source_revision(),
+        "sfvae_version": __version__,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     return Control(out, metadata, speaker_f0)

@@ -122,7 +122,7 @@ def trajectories(control, measured: dict[str, float]) -> dict[str, dict]:
             continue
         lo, hi = control.range(name)
         hz = np.linspace(lo, hi, TRAJECTORY_POINTS)
-        coords = control.g(name, hz, voice_f0(measured))[:, :LATENT_AXES]
+        coords = control.coordinates_for(name, hz, voice_f0(measured))[:, :LATENT_AXES]
         out[name] = {"hz": _list(hz, 1), "coords": _list(coords, 4)}
     return out
 
@@ -145,7 +145,8 @@ def target_coordinates(control, request: EditRequest, source: dict[str, float]) 
     out = {}
     for name, values in edit_targets(request, source).items():
         if name in control.factors and all(math.isfinite(v) for v in values):
-            out[name] = _list(control.g(name, np.array(values), voice_f0(source))[:, :LATENT_AXES], 4)
+            coords = control.coordinates_for(name, np.array(values), voice_f0(source))
+            out[name] = _list(coords[:, :LATENT_AXES], 4)
     if request.whisper and "f0" in control.factors:
         out["f0"] = [[0.0] * LATENT_AXES]   # the subspace removed: its centre
     return out

@@ -6,18 +6,34 @@
 """
 
 from .factors import (
-    DEFAULT_GRIDS, FACTORS, FEMALE, MALE, Context, FactorDataset, Speaker, default_contexts,
-    factor_dataset, grid_values, load_factor_dataset, parse_grid, write_factor_datasets,
+    CHILD,
+    FEMALE,
+    LOW_MALE,
+    MALE,
+    Context,
+    FactorDataset,
+    Speaker,
+    default_contexts,
+    factor_dataset,
+    grid_values,
+    load_factor_dataset,
+    parse_grid,
+    write_factor_datasets,
 )
 from .soundgen import (
-    DEFAULT_FORMANTS, N_FORMANTS, Voice, complete_formants, default_bandwidth, formant_gain,
+    DEFAULT_FORMANTS,
+    N_FORMANTS,
+    Voice,
+    complete_formants,
+    default_bandwidth,
+    formant_gain,
     synthesize,
 )
 
 __all__ = [
     "DEFAULT_FORMANTS", "N_FORMANTS", "Voice", "complete_formants", "default_bandwidth",
     "formant_gain", "synthesize",
-    "DEFAULT_GRIDS", "FACTORS", "FEMALE", "MALE", "Context", "FactorDataset", "Speaker",
+    "CHILD", "FEMALE", "LOW_MALE", "MALE", "Context", "FactorDataset", "Speaker",
     "default_contexts", "factor_dataset", "grid_values", "load_factor_dataset", "parse_grid",
     "write_factor_datasets",
 ]

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import ArgumentError
+from ..factors import DEFAULT_GRID_SET, FACTORS, GRID_SETS, HUMAN_GRIDS, PAPER_GRIDS
 
 __all__ = ["register", "parse_trajectory", "parse_formants"]
 
@@ -20,13 +21,19 @@ def register(subparsers) -> None:
     factors = sub.add_parser(
         "factors", help="write the factor datasets D_f0..D_f3 and manifest.csv",
         description="Write OUT_DIR/<factor>/*.wav for each factor and OUT_DIR/manifest.csv "
-                    "(file, factor, value, context, f0..f5, voice settings, seeds). Grids "
-                    "are START:STOP:STEP (stop included) or a,b,c; defaults are the released "
-                    "grids f0 100:300:1, f1 200:1000:2, f2 1000:2800:10, f3 2000:3200:5.")
+                    "(file, factor, value, context, f0..f5, voice settings, seeds, grid set). "
+                    "--grids human (default): the human ranges "
+                    f"({_describe(HUMAN_GRIDS)}) with a low male, male, female and child "
+                    "voice, each formant swept over the part its voice can reach; --grids "
+                    f"paper: the released grids ({_describe(PAPER_GRIDS)}) with a male and a "
+                    "female voice. --<factor>-grid replaces a grid: START:STOP:STEP (stop "
+                    "included) or a,b,c.")
     factors.add_argument("out_dir", metavar="OUT_DIR", type=Path)
-    factors.add_argument("--factors", default="f0,f1,f2,f3",
-                         help="comma-separated subset of f0,f1,f2,f3 (default: all)")
-    for name in ("f0", "f1", "f2", "f3"):
+    factors.add_argument("--factors", default=",".join(FACTORS),
+                         help=f"comma-separated subset of {','.join(FACTORS)} (default: all)")
+    factors.add_argument("--grids", choices=tuple(GRID_SETS), default=DEFAULT_GRID_SET,
+                         help=f"grid set and voices (default {DEFAULT_GRID_SET})")
+    for name in FACTORS:
         factors.add_argument(f"--{name}-grid", metavar="START:STOP:STEP", default=None,
                              help=f"grid of {name} in Hz")
     factors.add_argument("--duration", type=float, default=None,
@@ -58,6 +65,10 @@ def register(subparsers) -> None:
                        help="random drift (default 0.025)")
     vowel.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     vowel.set_defaults(func=_run_vowel)
+
+
+def _describe(grids) -> str:
+    return ", ".join(f"{n} {a:g}:{b:g}:{c:g}" for n, (a, b, c) in grids.items())
 
 
 def parse_trajectory(text: str, name: str) -> float | list[float]:
@@ -105,7 +116,7 @@ def _run_vowel(args: argparse.Namespace) -> int:
 
 
 def _run_factors(args: argparse.Namespace) -> int:
-    from .factors import DEFAULT_DURATION, FACTORS, parse_grid, read_manifest, write_factor_datasets
+    from .factors import DEFAULT_DURATION, parse_grid, read_manifest, write_factor_datasets
 
     factors = [f.strip() for f in args.factors.split(",") if f.strip()]
     for f in factors:
@@ -121,7 +132,8 @@ def _run_factors(args: argparse.Namespace) -> int:
             grids[name] = parse_grid(text)
     manifest = write_factor_datasets(
         args.out_dir, factors, grids, seed=args.seed,
-        duration=DEFAULT_DURATION if args.duration is None else args.duration, jobs=args.jobs)
+        duration=DEFAULT_DURATION if args.duration is None else args.duration, jobs=args.jobs,
+        grid_set=args.grids)
     rows = read_manifest(manifest)
     counts = ", ".join(f"{f}: {sum(r['factor'] == f for r in rows)}" for f in factors)
     print(f"wrote {len(rows)} files ({counts}) and {manifest}")

@@ -32,7 +32,7 @@ from ..errors import ArgumentError
 
 __all__ = [
     "Voice", "synthesize", "default_bandwidth", "complete_formants", "formant_gain",
-    "DEFAULT_FORMANTS", "N_FORMANTS", "Trajectory",
+    "DEFAULT_FORMANTS", "N_FORMANTS", "Trajectory", "check_sample_rate", "check_duration",
 ]
 
 # A value that may change over time: a constant, or anchor values spread evenly from the
@@ -177,8 +177,8 @@ def synthesize(
                      breathing=breathing, temperature=temperature)
     voice = dataclasses.replace(voice or Voice(),
                                 **{k: v for k, v in overrides.items() if v is not None})
-    sample_rate = _check_sample_rate(sample_rate)
-    n_samples = _check_duration(duration, sample_rate)
+    sample_rate = check_sample_rate(sample_rate)
+    n_samples = check_duration(duration, sample_rate)
     if not (isinstance(peak, (int, float)) and 0 < peak <= 1):
         raise ArgumentError(f"peak must be in (0, 1]; got {peak!r}")
     rng = (seed if isinstance(seed, np.random.Generator)
@@ -429,14 +429,16 @@ def _keep_increasing(tracks: np.ndarray, nyquist: float) -> np.ndarray:
     return tracks
 
 
-def _check_sample_rate(sample_rate) -> int:
+def check_sample_rate(sample_rate) -> int:
+    """``sample_rate`` as an int; ArgumentError unless an integer >= 1000 Hz."""
     if (isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer))
             or sample_rate < 1000):
         raise ArgumentError(f"sample_rate must be an integer >= 1000 Hz; got {sample_rate!r}")
     return int(sample_rate)
 
 
-def _check_duration(duration, sample_rate: int) -> int:
+def check_duration(duration, sample_rate: int) -> int:
+    """Number of samples of ``duration`` seconds; ArgumentError unless in (0, 600] s."""
     if not isinstance(duration, (int, float, np.floating)) or not math.isfinite(duration):
         raise ArgumentError(f"duration must be a finite number of seconds; got {duration!r}")
     if duration <= 0 or duration > 600:
