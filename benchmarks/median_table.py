@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 
-FACTORS = ("f0", "f1", "f2", "f3")
+from sfvae.factors import FACTORS
 
 
 def main() -> None:

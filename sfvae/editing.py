@@ -18,7 +18,7 @@ import numpy as np
 
 from . import audio as audio_io
 from .errors import ArgumentError
-from .factors import EVALUATION_GRIDS, FACTORS  # noqa: F401  (their home; used from here too)
+from .factors import FACTORS
 
 # A target: a constant in Hz, a (start, end) linear ramp over the file, or one value per frame.
 Target = Union[float, tuple[float, float], np.ndarray, None]

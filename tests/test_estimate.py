@@ -8,12 +8,12 @@ import pytest
 from conftest import MODELS, load_pair, model_params
 from sfvae import audio as audio_io
 from sfvae.cli import main
+from sfvae.factors import FACTORS
 from sfvae.conventions import frame_times
 from sfvae.control.estimate import COLUMNS, estimate
 from sfvae.measure import measure
 from sfvae.synth import synthesize
 
-FACTORS = ("f0", "f1", "f2", "f3")
 # Mean |estimate - Praat| in % of Praat over the vowels (medians over the middle frames).
 TOLERANCE_PCT = {"f0": 5.0, "f1": 10.0, "f2": 10.0, "f3": 10.0}
 # Praat is the reference only where it measures the known value within this (%).

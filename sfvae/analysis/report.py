@@ -26,6 +26,7 @@ import numpy as np
 from scipy.linalg import subspace_angles
 
 from ..errors import ArgumentError, InputError
+from ..factors import FACTORS, factor_grid
 from ..fileio import write_text
 
 __all__ = [
@@ -34,7 +35,6 @@ __all__ = [
     "regression_quality", "summarize", "write_report",
 ]
 
-FACTOR_ORDER = ("f0", "f1", "f2", "f3")
 
 
 @dataclass
@@ -74,7 +74,7 @@ class FactorPoints:
 
 
 def _ordered(names) -> list[str]:
-    return sorted(names, key=lambda n: (FACTOR_ORDER.index(n) if n in FACTOR_ORDER else 99, n))
+    return sorted(names, key=lambda n: (FACTORS.index(n) if n in FACTORS else 99, n))
 
 
 def _check_basis(name: str, basis: np.ndarray, mean: np.ndarray, source) -> None:
@@ -125,7 +125,7 @@ def from_subspace_dir(directory: str | os.PathLike) -> dict[str, FactorSubspace]
     return {n: out[n] for n in _ordered(out)}
 
 
-def encode_factor_datasets(model, factors=None, factor_names=FACTOR_ORDER, grid_stride: int = 1,
+def encode_factor_datasets(model, factors=None, factor_names=FACTORS, grid_stride: int = 1,
                            seed: int = 0, jobs: int = 1) -> tuple[dict[str, FactorPoints], dict]:
     """Encode the factor datasets with ``model``: one point per file, as `sfvae learn` does.
 
@@ -135,7 +135,6 @@ def encode_factor_datasets(model, factors=None, factor_names=FACTOR_ORDER, grid_
     control can be learned on them.
     """
     from ..control.learn import encode_examples
-    from ..factors import factor_grid
     from ..synth.factors import factor_dataset, load_factor_dataset
 
     points, datasets = {}, {}

@@ -1,7 +1,7 @@
 """Edit accuracy on synthesized vowels, measured with Praat (the issue's acceptance check).
 
 For each base vowel and factor, the factor is set to targets spread evenly over the paper's
-evaluation grid (sfvae.editing.EVALUATION_GRIDS: f0 100-300, f1 300-900, f2 1100-2700,
+evaluation grid (sfvae.factors.EVALUATION_GRIDS: f0 100-300, f1 300-900, f2 1100-2700,
 f3 2200-3200 Hz), within the control's learned range and kept 15 % away from the
 neighbouring formants, so that the edit asks for a vowel whose formants stay ordered, and
 Praat measures the output.
@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..editing import EVALUATION_GRIDS, FACTORS, EditRequest
+from ..editing import EditRequest
+from ..factors import EVALUATION_GRIDS, FACTORS
 from ..measure import measure
 
 # Base vowels (f0, f1, f2, f3) inside every learned range: a male- and a female-like voice.

@@ -6,6 +6,6 @@
 - :mod:`.report`: summary.json, table.md and plots from results.csv.
 """
 
-from .harness import GRIDS, EvalConfig, evaluate
+from .harness import EvalConfig, evaluate
 
-__all__ = ["EvalConfig", "evaluate", "GRIDS"]
+__all__ = ["EvalConfig", "evaluate"]

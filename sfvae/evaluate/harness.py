@@ -31,12 +31,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..editing import EVALUATION_GRIDS, FACTORS, METHODS, EditRequest
+from ..editing import METHODS, EditRequest
+from ..factors import EVALUATION_GRIDS, FACTORS
 from ..errors import ArgumentError, SfvaeError
 from .data import EvalItem, load_items, vowel_items
 from .metrics import Dnsmos, Nisqa, delta_percent, find_nisqa_weights, measure_factors
 
-GRIDS = EVALUATION_GRIDS
 # Factors each method can edit; other pairs are skipped and marked in the table.
 SUPPORTED = {"psola": ("f0",)}
 MODEL_METHODS = ("sfvae", "vae-baseline")
@@ -74,7 +74,7 @@ class EvalConfig:
 
 
 def grid(factor: str) -> np.ndarray:
-    start, stop, step = GRIDS[factor]
+    start, stop, step = EVALUATION_GRIDS[factor]
     return np.round(np.arange(start, stop + step / 2, step), 6)
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..conventions import SAMPLE_RATE
-from ..editing import FACTORS
+from ..factors import FACTORS
 from ..errors import ArgumentError
 
 DNSMOS_INPUT_S = 9.01

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..editing import FACTORS
+from ..factors import FACTORS
 from ..fileio import write_text
 
 PAPER_ORDER = ("sfvae", "vae-baseline", "psola", "world")

@@ -22,7 +22,8 @@ from .. import audio as audio_io
 from .. import measure
 from ..conventions import SAMPLE_RATE, frame_times
 from ..demo import DemoItem, ramp_expectation, table
-from ..editing import FACTORS, EditRequest
+from ..editing import EditRequest
+from ..factors import FACTORS
 
 # The spectrogram is shown up to Praat's formant ceiling: the tracks drawn over it live there.
 DISPLAY_MAX_HZ = measure.MAX_FORMANT
