@@ -102,17 +102,71 @@ def get_method(name: str):
     return module.edit_audio
 
 
+FORMANTS = FACTORS[1:]
+
+
+def own_formants(audio: np.ndarray) -> dict[str, float]:
+    """The input's F1-F3 (Praat medians over its voiced frames; NaN where Praat finds none)."""
+    from .measure import measure_formants, pitch_track
+
+    values = measure_formants(audio, voiced=pitch_track(audio))
+    return {name: float(v) for name, v in zip(FORMANTS, values)}
+
+
+def check_formant_order(request: EditRequest, audio: np.ndarray | None = None,
+                        own: dict[str, float] | None = None) -> None:
+    """ArgumentError unless F1 < F2 < F3 holds after the edit, on every frame of the targets,
+    with the formants not edited at the input's own values (``own``, else measured on
+    ``audio`` with Praat; measured only when a formant is edited and a neighbour is not)."""
+    edited = [n for n in FORMANTS if getattr(request, n) is not None]
+    if not edited:
+        return
+    if own is None and len(edited) < len(FORMANTS) and audio is not None:
+        own = own_formants(audio)
+    own = own or {}
+    sizes = [np.size(getattr(request, n)) for n in edited]
+    n = max(sizes + [2])
+    values = {}
+    for name in FORMANTS:
+        target = getattr(request, name)
+        if target is not None:
+            values[name] = (target_per_frame(target, n), f"--{name}")
+        elif np.isfinite(own.get(name, np.nan)):
+            values[name] = (np.full(n, own[name]), f"the input's own {name.upper()}")
+    for low, high in zip(FORMANTS, FORMANTS[1:]):
+        if low in values and high in values and (low in edited or high in edited):
+            (a, a_name), (b, b_name) = values[low], values[high]
+            bad = np.flatnonzero(a >= b)
+            if bad.size:
+                i = bad[0]
+                raise ArgumentError(f"formants out of order: {a_name} {a[i]:g} Hz is not below "
+                                    f"{b_name} {b[i]:g} Hz (F1 < F2 < F3 must hold after the "
+                                    f"edit; set both, or choose another target)")
+
+
 def edit(audio: np.ndarray, request: EditRequest, method: str = "sfvae", **options) -> np.ndarray:
-    """Edit a 16 kHz mono waveform. Options are passed to the method (model, phase, ...)."""
+    """Edit a 16 kHz mono waveform. Options are passed to the method (model, phase, ...).
+
+    Inputs longer than :data:`sfvae.blocks.LONG_INPUT` samples are edited in overlapping
+    blocks (:mod:`sfvae.blocks`), so that memory does not grow with their length.
+    """
+    from . import blocks
+
     audio = audio_io.check_audio(audio)
     if request.is_empty():
         raise ArgumentError("nothing to edit: give --f0, --f0-scale, --f1, --f2, --f3 or --whisper")
+    if audio.size > blocks.LONG_INPUT:
+        return blocks.edit_array(audio, request, method, **options)
+    check_formant_order(request, audio)
     return get_method(method)(audio, request, **options)
 
 
 def edit_file(in_path: str | os.PathLike, out_path: str | os.PathLike, request: EditRequest,
               method: str = "sfvae", **options) -> Path:
-    """Read ``in_path``, edit it, write ``out_path`` atomically (nothing written on error)."""
-    x = audio_io.load(in_path)
-    y = edit(x, request, method=method, **options)
-    return audio_io.save(out_path, y)
+    """Read ``in_path``, edit it, write ``out_path`` atomically (nothing written on error).
+
+    Long files are read, edited and written block by block (:func:`sfvae.blocks.edit_file`).
+    """
+    from . import blocks
+
+    return blocks.edit_file(in_path, out_path, request, method, **options)
