@@ -1,7 +1,7 @@
 """Peak memory and time of `sfvae edit` and `sfvae estimate` on long inputs (1 min to 2 h).
 
     .venv/bin/python benchmarks/long_inputs.py [--minutes 1 30 120] [--one-piece 1 5]
-        [--edit "--f0-scale 1.2"] [--threads 1] [--workdir DIR]
+        [--edit "--f0-scale 1.2"] [--threads 1] [--workdir DIR] [--no-edit] [--no-estimate]
 
 Input: the shipped example sfvae/data/demo_speech.wav repeated to the length (16 kHz,
 16-bit wav, written once into --workdir). Each measurement is a fresh process running the
@@ -70,7 +70,8 @@ def main() -> None:
     ap.add_argument("--edit", default="--f0-scale 1.2", help="edit options")
     ap.add_argument("--threads", type=int, default=1, help="torch/OpenMP threads")
     ap.add_argument("--workdir", default=None)
-    ap.add_argument("--no-estimate", action="store_true")
+    ap.add_argument("--no-estimate", action="store_true", help="skip `sfvae estimate`")
+    ap.add_argument("--no-edit", action="store_true", help="skip `sfvae edit`")
     args = ap.parse_args()
     env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS=str(args.threads),
                MKL_NUM_THREADS=str(args.threads))
@@ -90,14 +91,14 @@ def main() -> None:
         if not src.exists():
             make_input(src, minutes)
         runs = []
-        if minutes in args.minutes:
+        if minutes in args.minutes and not args.no_edit:
             runs.append(("sfvae edit " + args.edit,
                          [sys.executable, "-m", "sfvae", "edit", str(src), "-o",
                           str(work / "out.wav"), *args.edit.split()]))
-            if not args.no_estimate:
-                runs.append(("sfvae estimate --csv",
-                             [sys.executable, "-m", "sfvae", "estimate", str(src), "--csv",
-                              str(work / "out.csv")]))
+        if minutes in args.minutes and not args.no_estimate:
+            runs.append(("sfvae estimate --csv",
+                         [sys.executable, "-m", "sfvae", "estimate", str(src), "--csv",
+                          str(work / "out.csv")]))
         if minutes in args.one_piece:
             runs.append((f"one piece (no blocks), --f0-scale {scale}",
                          [sys.executable, "-c", ONE_PIECE, str(src), str(work / "one.wav"),

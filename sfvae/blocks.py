@@ -111,6 +111,17 @@ def _touches_f0(request, options: dict) -> bool:
             and options.get("voicing", "voiced") != "all")
 
 
+def loaded(method: str, options: dict) -> dict:
+    """``options`` of method sfvae with its model and control loaded once (given as paths or
+    None they would be read from disk, and fingerprinted, for every block)."""
+    if method != "sfvae":
+        return options
+    from .control.editor import resolve
+
+    model, control = resolve(options.get("model"), options.get("control"))
+    return {**options, "model": model, "control": control}
+
+
 def _survey(segments: "Segments", voicing: bool, formants: bool) -> tuple[list, dict | None]:
     """One pass over the blocks before editing: whether each block has a voiced frame
     (Praat; for f0 edits) and the input's own formants (the median over blocks of each
@@ -155,6 +166,7 @@ def edited_pieces(segments: Segments, n: int, request, method: str, options: dic
     from .edit import FORMANTS, check_formant_order, get_method
 
     edit_fn = get_method(method)
+    options = loaded(method, options)
     per_frame = expand_targets(request, n)
     edited = [f for f in FORMANTS if getattr(request, f) is not None]
     f0_edit = _touches_f0(request, options)
@@ -297,6 +309,7 @@ def estimate_file(path: str | os.PathLike, **kwargs) -> dict[str, np.ndarray]:
 
     if not long_file(path):
         return estimate(audio_io.load(path), **kwargs)
+    kwargs = loaded("sfvae", kwargs)
     n, peak = scan_file(path)
     blocks = plan(n)
     parts: dict[str, list] = {}

@@ -11,6 +11,7 @@ from pathlib import Path
 from ..editing import METHODS, EditRequest, edit_file, parse_target
 from ..errors import ArgumentError
 from ..factors import DEFAULT_GRID_SET, GRID_SETS
+from ..fileio import check_output
 
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -42,6 +43,7 @@ def _learn_command(args: argparse.Namespace) -> str:
 def _learn(args: argparse.Namespace) -> int:
     from .learn import learn
 
+    check_output(args.output, inputs=[args.model])
     n_axes = None
     if args.axes:
         try:
@@ -65,6 +67,7 @@ def _learn(args: argparse.Namespace) -> int:
 
 
 def _edit(args: argparse.Namespace) -> int:
+    check_output(args.output, "audio", inputs=[args.input], overwrite=args.overwrite)
     if args.method not in METHODS:
         raise ArgumentError(f"unknown method {args.method!r}; choose one of {', '.join(METHODS)}")
     targets = {n: parse_target(getattr(args, n), n) for n in ("f0", "f1", "f2", "f3")
@@ -97,6 +100,8 @@ def _edit(args: argparse.Namespace) -> int:
 def _estimate(args: argparse.Namespace) -> int:
     from .estimate import estimate_file, to_csv, write_csv
 
+    if args.csv:
+        check_output(args.csv, inputs=[args.input], option="--csv")
     table = estimate_file(args.input, model=args.model, control=args.control)
     if args.csv:
         write_csv(args.csv, table)
@@ -125,6 +130,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("edit", help="set f0 and/or formants of a recording, or whisper it")
     p.add_argument("input", metavar="IN")
     p.add_argument("-o", "--output", required=True, metavar="OUT")
+    p.add_argument("--overwrite", action="store_true", help="allow OUT to be IN itself")
     p.add_argument("--f0", metavar="HZ|START:END", help="f0 in Hz, or a linear ramp")
     p.add_argument("--f0-scale", type=float, metavar="R", help="multiply the input's own f0")
     for n in ("f1", "f2", "f3"):
