@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 ONE_PIECE = """
 import sys, numpy as np
 from sfvae import audio
-from sfvae.edit import EditRequest, get_method
+from sfvae.editing import EditRequest, get_method
 x = audio.load(sys.argv[1])
 y = get_method("sfvae")(x, EditRequest(f0_scale=float(sys.argv[3])))
 audio.save(sys.argv[2], y)

@@ -97,7 +97,7 @@ def block_request(request, blk: Block, n: int, per_frame: dict):
 def expand_targets(request, n: int) -> dict[str, np.ndarray]:
     """Ramp and array targets of ``request`` as one value per frame of an ``n``-sample input
     (constants stay constants)."""
-    from .edit import target_per_frame
+    from .editing import target_per_frame
 
     out = {}
     for name, target in request.targets().items():
@@ -126,7 +126,7 @@ def _survey(segments: "Segments", voicing: bool, formants: bool) -> tuple[list, 
     """One pass over the blocks before editing: whether each block has a voiced frame
     (Praat; for f0 edits) and the input's own formants (the median over blocks of each
     block's Praat medians; for formant edits that leave a neighbour alone)."""
-    from .edit import FORMANTS, own_formants
+    from .editing import FORMANTS, own_formants
     from .measure import pitch_track
 
     voiced, medians = [], []
@@ -163,7 +163,7 @@ def edited_pieces(segments: Segments, n: int, request, method: str, options: dic
     call); ``fade``: the cross-fade, at most the plan's ``pad``. Raises before the
     first piece on a bad request (formant order, --f0-scale on an input with no voiced
     frame)."""
-    from .edit import FORMANTS, check_formant_order, get_method
+    from .editing import FORMANTS, check_formant_order, get_method
 
     edit_fn = get_method(method)
     options = loaded(method, options)
@@ -264,7 +264,7 @@ def edit_file(in_path: str | os.PathLike, out_path: str | os.PathLike, request,
     float32 scratch file beside the output, then to the output's format (scaled to a peak of
     0.99 when the edit went above full scale, as :func:`sfvae.audio.save` does), atomically.
     """
-    from .edit import edit
+    from .editing import edit
 
     if request.is_empty():
         raise ArgumentError("nothing to edit: give --f0, --f0-scale, --f1, --f2, --f3 or --whisper")

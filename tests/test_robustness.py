@@ -23,7 +23,7 @@ import torch
 from sfvae import audio, blocks
 from sfvae.cli import main
 from sfvae.conventions import HOP_LENGTH, SAMPLE_RATE
-from sfvae.edit import EditRequest, check_formant_order, edit, edit_file, get_method
+from sfvae.editing import EditRequest, check_formant_order, edit, edit_file, get_method
 from sfvae.errors import ArgumentError, InputError
 from sfvae.fileio import check_output
 from sfvae.model.io import default_model_path
@@ -371,9 +371,9 @@ def test_long_input_is_edited_in_blocks_and_never_loaded_whole(tmp_path, monkeyp
         seen.append(segment.size)
         return segment * 0.5
 
-    import sfvae.edit
+    import sfvae.editing
 
-    monkeypatch.setattr(sfvae.edit, "get_method", lambda name: method)
+    monkeypatch.setattr(sfvae.editing, "get_method", lambda name: method)
     monkeypatch.setattr(audio, "load", lambda *a, **k: pytest.fail("read whole"))
     out = tmp_path / "out.wav"
     edit_file(path, out, EditRequest(whisper=True), method="halve")
