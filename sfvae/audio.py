@@ -139,10 +139,13 @@ def read_blocks(fh: sf.SoundFile, sample_rate: int = SAMPLE_RATE,
                 block: int = READ_BLOCK) -> Iterator[np.ndarray]:
     """Mono float64 blocks of an open file, resampled to ``sample_rate`` as a stream (the same
     samples as resampling the whole file at once), from the start; memory of one block."""
-    fh.seek(0)
+    path = fh.name
     stream = None if fh.samplerate == sample_rate else soxr.ResampleStream(
         fh.samplerate, sample_rate, 1, dtype="float64", quality="VHQ")
-    path = fh.name
+    try:
+        fh.seek(0)
+    except (sf.LibsndfileError, RuntimeError) as exc:  # a corrupt stream (cut-off FLAC)
+        raise _unreadable(Path(path), exc) from None
     while True:
         try:
             data = fh.read(block, dtype="float64", always_2d=True)

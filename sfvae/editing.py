@@ -117,26 +117,32 @@ def check_formant_order(request: EditRequest, audio: np.ndarray | None = None,
                         own: dict[str, float] | None = None) -> None:
     """ArgumentError unless F1 < F2 < F3 holds after the edit, on every frame of the targets,
     with the formants not edited at the input's own values (``own``, else measured on
-    ``audio`` with Praat; measured only when a formant is edited and a neighbour is not)."""
+    ``audio`` with Praat; measured only when a formant is edited and a neighbour is not).
+    Target values outside the human range (sfvae.factors.HUMAN_RANGES) are left to the
+    method's range check, whose message is the clearer one there."""
+    from .factors import HUMAN_RANGES
+
     edited = [n for n in FORMANTS if getattr(request, n) is not None]
     if not edited:
         return
     if own is None and len(edited) < len(FORMANTS) and audio is not None:
         own = own_formants(audio)
     own = own or {}
-    sizes = [np.size(getattr(request, n)) for n in edited]
-    n = max(sizes + [2])
-    values = {}
+    n = max([np.size(getattr(request, name)) for name in edited] + [2])
+    values = {}  # name -> (values [n], how to name them, frames where they count)
     for name in FORMANTS:
         target = getattr(request, name)
         if target is not None:
-            values[name] = (target_per_frame(target, n), f"--{name}")
+            y = target_per_frame(target, n)
+            lo, hi = HUMAN_RANGES[name]
+            values[name] = (y, f"--{name}", (y >= lo) & (y <= hi))
         elif np.isfinite(own.get(name, np.nan)):
-            values[name] = (np.full(n, own[name]), f"the input's own {name.upper()}")
+            values[name] = (np.full(n, own[name]), f"the input's own {name.upper()}",
+                            np.ones(n, bool))
     for low, high in zip(FORMANTS, FORMANTS[1:]):
         if low in values and high in values and (low in edited or high in edited):
-            (a, a_name), (b, b_name) = values[low], values[high]
-            bad = np.flatnonzero(a >= b)
+            (a, a_name, a_ok), (b, b_name, b_ok) = values[low], values[high]
+            bad = np.flatnonzero((a >= b) & a_ok & b_ok)
             if bad.size:
                 i = bad[0]
                 raise ArgumentError(f"formants out of order: {a_name} {a[i]:g} Hz is not below "
