@@ -6,9 +6,10 @@
 Input: the shipped example sfvae/data/demo_speech.wav repeated to the length (16 kHz,
 16-bit wav, written once into --workdir). Each measurement is a fresh process running the
 command as a user does (`sfvae edit IN -o OUT.wav ...`, `sfvae estimate IN --csv OUT.csv`);
-peak memory is its maximum resident set size, time its wall
-clock (GNU time, /usr/bin/time -f %M). ``--one-piece`` also edits those lengths with the method called on the whole array
-at once (what `sfvae edit` did before sfvae.blocks), in its own process, for comparison.
+peak memory is its maximum resident set size (GNU time, /usr/bin/time -f %M), time its
+wall clock. ``--one-piece`` also edits those lengths with the method called on the whole
+array at once (what `sfvae edit` did before sfvae.blocks), in its own process, for
+comparison.
 """
 
 from __future__ import annotations

@@ -25,9 +25,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -59,7 +59,7 @@ def plan(n: int, block: int = BLOCK, pad: int = PAD) -> list[Block]:
     """Blocks covering ``n`` samples: cores of ``block`` samples, the last one taking the
     remainder (between one and two cores long), each widened by ``pad`` on both sides."""
     bounds = [k * block for k in range(max(1, n // block))] + [n]
-    return [Block(max(0, a - pad), min(n, b + pad), a, b) for a, b in zip(bounds, bounds[1:])]
+    return [Block(max(0, a - pad), min(n, b + pad), a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 def _ramp(fade: int) -> np.ndarray:
@@ -122,7 +122,7 @@ def loaded(method: str, options: dict) -> dict:
     return {**options, "model": model, "control": control}
 
 
-def _survey(segments: "Segments", voicing: bool, formants: bool) -> tuple[list, dict | None]:
+def _survey(segments: Segments, voicing: bool, formants: bool) -> tuple[list, dict | None]:
     """One pass over the blocks before editing: whether each block has a voiced frame
     (Praat; for f0 edits) and the input's own formants (the median over blocks of each
     block's Praat medians; for formant edits that leave a neighbour alone)."""

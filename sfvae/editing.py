@@ -110,7 +110,7 @@ def own_formants(audio: np.ndarray) -> dict[str, float]:
     from .measure import measure_formants, pitch_track
 
     values = measure_formants(audio, voiced=pitch_track(audio))
-    return {name: float(v) for name, v in zip(FORMANTS, values)}
+    return {name: float(v) for name, v in zip(FORMANTS, values, strict=True)}
 
 
 def check_formant_order(request: EditRequest, audio: np.ndarray | None = None,
@@ -139,7 +139,7 @@ def check_formant_order(request: EditRequest, audio: np.ndarray | None = None,
         elif np.isfinite(own.get(name, np.nan)):
             values[name] = (np.full(n, own[name]), f"the input's own {name.upper()}",
                             np.ones(n, bool))
-    for low, high in zip(FORMANTS, FORMANTS[1:]):
+    for low, high in zip(FORMANTS, FORMANTS[1:], strict=False):
         if low in values and high in values and (low in edited or high in edited):
             (a, a_name, a_ok), (b, b_name, b_ok) = values[low], values[high]
             bad = np.flatnonzero((a >= b) & a_ok & b_ok)

@@ -14,8 +14,8 @@ import functools
 import io
 import os
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from .errors import InputError
 
@@ -30,7 +30,7 @@ AUDIO_FORMATS: dict[str, tuple[str, str]] = {
 OUTPUT_KINDS = ("file", "audio", "dir")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _can_write(fmt: str, subtype: str) -> bool:
     """Whether this libsndfile build writes ``fmt``/``subtype`` (a probe into memory:
     available_formats() lists MP3 on builds that only read it)."""
