@@ -446,7 +446,9 @@ def test_ctrl_c_in_evaluate_with_jobs_exits_at_once_with_no_worker_left(tmp_path
     log.seek(0)
     stderr = log.read()
     assert rc == 130 and "interrupted" in stderr
-    assert "Traceback" not in stderr and "leaked" not in stderr, stderr
+    # (The resource tracker may report the pool's semaphores as leaked and unlink them: the
+    # process ends without the interpreter's teardown, sfvae.cli.exit_now.)
+    assert "Traceback" not in stderr, stderr
     assert elapsed < 2.0, elapsed
     group = subprocess.run(["ps", "-ww", "-o", "pid=,args=", "-g", str(proc.pid)], capture_output=True,
                            text=True).stdout
