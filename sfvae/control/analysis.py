@@ -1,0 +1,94 @@
+"""Analysis stage of the editor: what every later stage reads off the input, computed once.
+
+``analyse(audio, model)`` -> :class:`Analysis`: the peak, the STFT of the peak-normalised
+waveform (sfvae.conventions' frames), the latent posterior means per frame and, when asked,
+Praat's f0 at each frame centre. The latent edit, the refinement and the renderers all take
+an ``Analysis``; baselines that share the VAE (vae-baseline) use it the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import audio as audio_io
+
+# A Praat frame further than this from an STFT frame centre does not describe it (one hop
+# plus a little: Praat's 10 ms frames never leave a larger gap inside the signal).
+NEAREST_FRAME_S = 0.02
+
+
+@dataclass
+class Analysis:
+    """The input as the editor sees it.
+
+    audio : float32 [N] the (checked) input waveform.
+    peak : float, the input's peak |x| (the STFT is of x / peak).
+    spec : complex [T, F] STFT of x / peak (F = N_FFT // 2 + 1).
+    z : float32 [T, K] latent posterior means of the power frames.
+    f0 : float [T] Praat f0 (Hz) at each frame centre, NaN where unvoiced; None when the
+        analysis was made without a pitch track.
+    """
+
+    audio: np.ndarray
+    peak: float
+    spec: np.ndarray
+    z: np.ndarray
+    f0: np.ndarray | None = None
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.z.shape[0])
+
+    @property
+    def power(self) -> np.ndarray:
+        """[T, F] power of the peak-normalised STFT (no floor)."""
+        return (self.spec.real ** 2 + self.spec.imag ** 2).astype(np.float64)
+
+    @property
+    def voiced(self) -> np.ndarray:
+        """[T] bool: Praat finds the frame voiced (all False without a pitch track)."""
+        if self.f0 is None:
+            return np.zeros(self.n_frames, dtype=bool)
+        return np.isfinite(self.f0)
+
+    @property
+    def voice_f0(self) -> float | None:
+        """The voice's own f0: median over voiced frames (Hz), None when nothing is voiced."""
+        return float(np.nanmedian(self.f0)) if self.voiced.any() else None
+
+
+def analyse(audio: np.ndarray, model, track_f0: bool = True) -> Analysis:
+    """Analyse a checked 16 kHz waveform with ``model`` (a VAE); ``track_f0``: run Praat too."""
+    peak = float(np.max(np.abs(audio)))
+    spec = audio_io.stft(audio / peak)
+    power = (spec.real**2 + spec.imag**2 + audio_io.POWER_FLOOR).astype(np.float32)
+    mu, _ = model.encode_numpy(power)
+    f0 = frame_f0(audio, mu.shape[0]) if track_f0 else None
+    return Analysis(audio=audio, peak=peak, spec=spec, z=mu, f0=f0)
+
+
+def nearest_frame_values(track_times: np.ndarray, values: np.ndarray,
+                         times: np.ndarray) -> np.ndarray:
+    """Values ([N] or [N, ...]) of the nearest track frame at each of ``times`` [T]; NaN
+    where the nearest frame is more than NEAREST_FRAME_S away (beyond the track's ends)."""
+    track_times = np.asarray(track_times, dtype=np.float64)
+    values = np.asarray(values, dtype=np.float64)
+    if track_times.size == 0:
+        return np.full((len(times),) + values.shape[1:], np.nan)
+    idx = np.clip(np.searchsorted(track_times, times), 0, track_times.size - 1)
+    left = np.clip(idx - 1, 0, track_times.size - 1)
+    pick = np.where(np.abs(track_times[left] - times) < np.abs(track_times[idx] - times), left, idx)
+    out = values[pick].copy()
+    out[np.abs(track_times[pick] - times) > NEAREST_FRAME_S] = np.nan
+    return out
+
+
+def frame_f0(audio: np.ndarray, n_frames: int) -> np.ndarray:
+    """Praat f0 at each STFT frame centre (nearest Praat frame), NaN where unvoiced."""
+    from ..conventions import frame_times
+    from ..measure import pitch_track
+
+    track = pitch_track(audio)
+    return nearest_frame_values(track.times, track.values, frame_times(n_frames))
