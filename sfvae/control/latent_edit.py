@@ -48,7 +48,8 @@ class LatentEdit:
 
     z : float64 [T, K] edited latents.
     weight : [T] edit weight in [0, 1] per frame (0: the frame is untouched).
-    f0 : [T] the output's f0 (Hz) per frame: the target where f0 is edited (weight > 0),
+    f0 : [T] the output's f0 (Hz) per frame: the requested target where f0 is edited
+        (weight > 0; not clamped to the learned range, unlike the latent edit),
         0 where the output must be aperiodic (whisper), NaN where the input's source is
         kept (f0 not edited, or an unvoiced frame the f0 edit leaves alone).
     changes_source : the edit sets f0 or whispers (the renderers' business); False for
@@ -73,7 +74,8 @@ def check_range(control, name: str, values: np.ndarray, clamp: bool) -> np.ndarr
         raise ArgumentError(f"--{name} {bad.min() if bad.min() < lo else bad.max():g} Hz is outside "
                             f"the range this control was learned on ({lo:g}-{hi:g} Hz)")
     warnings.warn(f"{name}: {int(outside.sum())} of {values.size} frames outside the learned "
-                  f"range {lo:g}-{hi:g} Hz were clamped to it", RangeWarning, stacklevel=3)
+                  f"range {lo:g}-{hi:g} Hz were clamped to it in the latent edit (the world and "
+                  "hnm renderers still render the requested f0)", RangeWarning, stacklevel=3)
     return np.clip(values, lo, hi)
 
 
@@ -97,12 +99,19 @@ def crossfade_weights(mask: np.ndarray, width: int = CROSSFADE_FRAMES) -> np.nda
     return np.where(mask, 1.0, ramp)
 
 
-def f0_targets(request: EditRequest, control, f0_in: np.ndarray | None, n: int) -> np.ndarray | None:
-    """The f0 target per frame [T] in Hz (range-checked), or None when f0 is not edited."""
+def f0_targets(request: EditRequest, control, f0_in: np.ndarray | None,
+               n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """(requested, latent) f0 targets per frame [T] in Hz, or None when f0 is not edited.
+
+    An explicit f0 outside the learned range is an ArgumentError; a scaled contour is
+    clamped to the range for the latent edit only (RangeWarning): renderers that synthesise
+    the source (world, hnm) still render the requested contour."""
     if request.f0_scale is not None:
-        return check_range(control, "f0", bridged_f0(f0_in) * request.f0_scale, clamp=True)
+        requested = bridged_f0(f0_in) * request.f0_scale
+        return requested, check_range(control, "f0", requested, clamp=True)
     if request.f0 is not None:
-        return check_range(control, "f0", target_per_frame(request.f0, n), clamp=False)
+        requested = check_range(control, "f0", target_per_frame(request.f0, n), clamp=False)
+        return requested, requested
     return None
 
 
@@ -129,7 +138,7 @@ def edit_latents(z: np.ndarray, request: EditRequest, control, f0_in: np.ndarray
                for name, value in request.targets().items() if name != "f0"}
     f0_target = f0_targets(request, control, f0_in, n)
     if f0_target is not None:
-        targets["f0"] = f0_target
+        targets["f0"] = f0_target[1]
     coords: dict[str, np.ndarray] = {}   # target coordinates per edited factor, [T, M_i]
     weights: dict[str, np.ndarray] = {}
     for name in FACTORS:
@@ -138,7 +147,7 @@ def edit_latents(z: np.ndarray, request: EditRequest, control, f0_in: np.ndarray
             weights[name] = f0_weight if name == "f0" else np.ones(n)
     out_f0 = np.full(n, np.nan)
     if f0_target is not None:
-        out_f0 = np.where(f0_weight > 0, f0_target, np.nan)
+        out_f0 = np.where(f0_weight > 0, f0_target[0], np.nan)
     if request.whisper:  # the f0 subspace removed: its coordinates set to those of m_0
         coords["f0"] = np.zeros((n, control.factors["f0"].subspace.n_axes))
         weights["f0"] = np.ones(n)

@@ -43,6 +43,10 @@ BIN_HZ = SAMPLE_RATE / N_FFT
 # The smoothing of spectra into envelopes spans at least this (Hz), and at least the largest
 # harmonic spacing present, so that no harmonic structure survives in their ratio.
 MIN_ENVELOPE_SPAN_HZ = 150.0
+SPAN_FACTOR = 1.0   # the span in units of the largest f0
+# The ratio v(z') / v(z) is averaged over this many frames (the decoder's frame-to-frame
+# jitter would otherwise modulate the envelope).
+GAIN_FRAMES = 5
 # The ratio v(z') / v(z) is kept within this many dB: where v(z) is near zero (a silent
 # band), the ratio says nothing about the edit.
 MAX_GAIN_DB = 24.0
@@ -57,6 +61,7 @@ REVOICED_NOISE = 0.03
 # default model (120 Hz voice): -27 dB at 300 Hz and -9 dB at 180 Hz (Praat: 152 and 117
 # Hz), -3 dB at 200 Hz (Praat: 200 Hz); +9 to +25 dB elsewhere.
 OCTAVE_TRIGGER_DB = -6.0
+WORLD_FRAME_MS = 5.0   # WORLD's analysis/synthesis frame period
 HARMONIC_BINS = 6   # bins each side of a harmonic where its window transform is added
 WINDOW_SUM = WIN_LENGTH / 2             # sum of the periodic Hann window
 WINDOW_POWER = 3 * WIN_LENGTH / 8       # sum of its squares
@@ -80,7 +85,7 @@ def envelope_span_bins(*f0_tracks: np.ndarray | None) -> int:
     for track in f0_tracks:
         if track is not None and np.any(np.isfinite(track) & (track > 0)):
             largest = max(largest, float(np.nanmax(np.where(track > 0, track, np.nan))))
-    return 2 * int(np.ceil(largest / BIN_HZ / 2)) + 1
+    return 2 * int(np.ceil(SPAN_FACTOR * largest / BIN_HZ / 2)) + 1
 
 
 def upper_envelope_db(power: np.ndarray, width: int) -> np.ndarray:
@@ -110,6 +115,10 @@ def envelope_gain(model, analysis: Analysis, edit: LatentEdit, decoded: np.ndarr
     width = envelope_span_bins(analysis.f0, edit.f0)
     ratio_db = (upper_envelope_db(decoded, width)
                 - upper_envelope_db(decode(model, analysis.z), width))
+    if GAIN_FRAMES > 1:
+        from scipy.ndimage import uniform_filter1d
+
+        ratio_db = uniform_filter1d(ratio_db, GAIN_FRAMES, axis=0, mode="nearest")
     gain = 10.0 ** (np.clip(ratio_db, -MAX_GAIN_DB, MAX_GAIN_DB) / 10.0)
     w = edit.weight[:, None]
     return w * gain + (1.0 - w)
@@ -142,27 +151,77 @@ def render_world(model, analysis: Analysis, edit: LatentEdit, length: int) -> np
     from ..baselines.world import envelope_and_aperiodicity, synthesize
 
     n = analysis.n_frames
+    frames = frame_times(n)
+    times = np.arange(0.0, length / SAMPLE_RATE + 1e-9, WORLD_FRAME_MS / 1000.0)
     f0_in = np.zeros(n) if analysis.f0 is None else np.nan_to_num(analysis.f0, nan=0.0)
+    f0_in_w = on_grid(f0_in, frames, times)
     x = analysis.audio / analysis.peak
-    envelope, aperiodicity = envelope_and_aperiodicity(x, f0_in, frame_times(n))
-    decoded = decode(model, edit.z)
-    gain = envelope_gain(model, analysis, edit, decoded)
-    f0_out = np.where(np.isfinite(edit.f0), edit.f0, f0_in)
-    revoiced = (f0_out > 0) & (f0_in <= 0)
+    envelope, aperiodicity = envelope_and_aperiodicity(x, f0_in_w, times)
+    gain = envelope_gain(model, analysis, edit, decode(model, edit.z))
+    f0_out = on_grid(np.where(np.isfinite(edit.f0), edit.f0, f0_in), frames, times)
+    pos = np.clip(times / (HOP_LENGTH / SAMPLE_RATE), 0, n - 1)   # gain on WORLD's grid
+    lo = np.minimum(pos.astype(int), n - 1)
+    hi = np.minimum(lo + 1, n - 1)
+    frac = (pos - lo)[:, None]
+    gain_w = (1 - frac) * gain[lo] + frac * gain[hi]
+    revoiced = (f0_out > 0) & (f0_in_w <= 0)
     if revoiced.any():
         aperiodicity[revoiced] = np.minimum(aperiodicity[revoiced], revoiced_aperiodicity())
     aperiodicity[f0_out <= 0] = 1.0
-    y = synthesize(f0_out, envelope * gain, aperiodicity, length,
-                   frame_period_ms=1000.0 * HOP_LENGTH / SAMPLE_RATE)
+    y = synthesize(f0_out, envelope * gain_w, aperiodicity, length, frame_period_ms=WORLD_FRAME_MS)
     synth = audio_io.stft(y)
     # WORLD places even its aperiodic excitation at a default pitch (Praat hears it as
-    # voiced, about 500 Hz): whispered frames get plain noise shaped by v(z') instead (the
-    # envelope decoded with the f0 subspace removed; the input's own envelope keeps narrow
-    # formants that Praat finds periodic in noise: 35 % voiced on a synthesized vowel).
+    # voiced, about 500 Hz: 20 % of frames on recorded speech): whispered frames get plain
+    # noise shaped by the same envelope on WORLD's 5 ms grid instead (4-8 % voiced).
     whisper = np.isfinite(edit.f0) & (edit.f0 <= 0)
     if whisper.any():
-        synth[whisper] = noise_stft(decoded, length)[whisper]
+        target = mean_power(analysis) * gain
+        synth[whisper] = short_noise_stft(envelope * gain_w, target, length)[whisper]
     return _combine(analysis, edit, synth, gain, length)
+
+
+def mean_power(analysis: Analysis) -> np.ndarray:
+    """[T, F] the input's power averaged over a harmonic spacing: its harmonics' energy
+    spread over the band they cover (what an aperiodic source of the same loudness has)."""
+    from scipy.ndimage import uniform_filter1d
+
+    return uniform_filter1d(analysis.power, envelope_span_bins(analysis.f0), axis=1, mode="nearest")
+
+
+def short_noise_stft(envelope: np.ndarray, target_power: np.ndarray, length: int,
+                     seed: int = 0) -> np.ndarray:
+    """STFT [T, F] of white noise shaped by ``envelope`` [Tw, F] (WORLD's 5 ms frames) with
+    short windows (20 ms, hop 5 ms: a consonant is not smeared over the STFT's 64 ms), each
+    STFT frame then scaled to the energy of ``target_power`` [T, F]."""
+    from scipy.signal import istft, stft
+
+    hop = int(WORLD_FRAME_MS * SAMPLE_RATE / 1000)
+    white = np.random.default_rng(seed).standard_normal(length + 4 * hop)
+    _, _, spec = stft(white, nperseg=4 * hop, noverlap=3 * hop, boundary=None, padded=False)
+    n = min(spec.shape[1], envelope.shape[0])
+    bins = np.linspace(0, envelope.shape[1] - 1, spec.shape[0])
+    env = np.stack([np.interp(bins, np.arange(envelope.shape[1]), e) for e in envelope[:n]], axis=1)
+    spec = spec[:, :n] * np.sqrt(env)
+    with warnings.catch_warnings():   # the first and last samples lack window overlap (NOLA)
+        warnings.simplefilter("ignore", UserWarning)
+        _, y = istft(spec, nperseg=4 * hop, noverlap=3 * hop, boundary=False)
+    # Frame j of the short STFT is centred on sample j hop + 2 hop: shift by 2 hops.
+    y = np.roll(np.pad(y, (0, max(0, length - y.size)))[:length], -2 * hop)
+    out = audio_io.stft(y.astype(np.float32))
+    have = np.sum(np.abs(out) ** 2, axis=1)
+    want = np.sum(target_power, axis=1)
+    return out * np.sqrt(want / np.maximum(have, 1e-20))[:, None]
+
+
+def on_grid(f0: np.ndarray, frames: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """An f0 track (0 = unvoiced) on the STFT frames, at ``times``: the voicing of the
+    nearest frame, the value interpolated between voiced frames."""
+    voiced = f0 > 0
+    if not voiced.any():
+        return np.zeros(times.size)
+    nearest = np.clip(np.rint(times * SAMPLE_RATE / HOP_LENGTH), 0, frames.size - 1).astype(int)
+    value = np.interp(times, frames[voiced], f0[voiced])
+    return np.where(voiced[nearest], value, 0.0)
 
 
 def revoiced_aperiodicity() -> np.ndarray:
@@ -173,8 +232,7 @@ def revoiced_aperiodicity() -> np.ndarray:
 
 def render_hnm(model, analysis: Analysis, edit: LatentEdit, length: int, seed: int = 0) -> np.ndarray:
     """Renderer "hnm" (module docstring)."""
-    decoded = decode(model, edit.z)
-    gain = envelope_gain(model, analysis, edit, decoded)
+    gain = envelope_gain(model, analysis, edit, decode(model, edit.z))
     width = envelope_span_bins(analysis.f0)
     power = analysis.power
     peaks = 10.0 ** (upper_envelope_db(power, width) / 10.0) * gain
@@ -185,7 +243,7 @@ def render_hnm(model, analysis: Analysis, edit: LatentEdit, length: int, seed: i
     synth = noise_stft(noise, length, seed) + harmonic_stft(f0_out, peaks)
     whisper = np.isfinite(edit.f0) & (edit.f0 <= 0)
     if whisper.any():
-        synth[whisper] = noise_stft(decoded, length, seed)[whisper]
+        synth[whisper] = noise_stft(mean_power(analysis) * gain, length, seed)[whisper]
     return _combine(analysis, edit, synth, gain, length)
 
 
