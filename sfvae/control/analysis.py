@@ -9,6 +9,7 @@ an ``Analysis``; baselines that share the VAE (vae-baseline) use it the same way
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -29,6 +30,7 @@ class Analysis:
     z : float32 [T, K] latent posterior means of the power frames.
     f0 : float [T] Praat f0 (Hz) at each frame centre, NaN where unvoiced; None when the
         analysis was made without a pitch track.
+    pitch : Praat's own track (sfvae.measure.Track: 10 ms frames), or None likewise.
     """
 
     audio: np.ndarray
@@ -36,6 +38,7 @@ class Analysis:
     spec: np.ndarray
     z: np.ndarray
     f0: np.ndarray | None = None
+    pitch: Any = None
 
     @property
     def n_frames(self) -> int:
@@ -53,6 +56,20 @@ class Analysis:
             return np.zeros(self.n_frames, dtype=bool)
         return np.isfinite(self.f0)
 
+    def f0_at(self, times: np.ndarray, bridged: bool = False) -> np.ndarray:
+        """Praat's f0 (Hz) at ``times`` (s), linear between its voiced frames: finer than
+        ``f0`` (the nearest frame's value). 0 where the nearest frame is unvoiced, unless
+        ``bridged`` (then the gaps are bridged linearly, the ends held)."""
+        if self.pitch is None or not np.isfinite(self.pitch.values).any():
+            return np.zeros(len(times))
+        t, v = np.asarray(self.pitch.times), np.asarray(self.pitch.values)
+        voiced = np.isfinite(v)
+        value = np.interp(times, t[voiced], v[voiced])
+        if bridged:
+            return value
+        near = nearest_frame_values(t, voiced.astype(float), times)
+        return np.where(near > 0.5, value, 0.0)
+
     @property
     def voice_f0(self) -> float | None:
         """The voice's own f0: median over voiced frames (Hz), None when nothing is voiced."""
@@ -65,8 +82,14 @@ def analyse(audio: np.ndarray, model, track_f0: bool = True) -> Analysis:
     spec = audio_io.stft(audio / peak)
     power = (spec.real**2 + spec.imag**2 + audio_io.POWER_FLOOR).astype(np.float32)
     mu, _ = model.encode_numpy(power)
-    f0 = frame_f0(audio, mu.shape[0]) if track_f0 else None
-    return Analysis(audio=audio, peak=peak, spec=spec, z=mu, f0=f0)
+    if not track_f0:
+        return Analysis(audio=audio, peak=peak, spec=spec, z=mu)
+    from ..conventions import frame_times
+    from ..measure import pitch_track
+
+    track = pitch_track(audio)
+    f0 = nearest_frame_values(track.times, track.values, frame_times(mu.shape[0]))
+    return Analysis(audio=audio, peak=peak, spec=spec, z=mu, f0=f0, pitch=track)
 
 
 def nearest_frame_values(track_times: np.ndarray, values: np.ndarray,

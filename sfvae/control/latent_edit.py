@@ -54,12 +54,15 @@ class LatentEdit:
         kept (f0 not edited, or an unvoiced frame the f0 edit leaves alone).
     changes_source : the edit sets f0 or whispers (the renderers' business); False for
         edits of the formants only.
+    f0_scale : the request's factor on the input's own contour (a renderer with a finer
+        time grid than the frames applies it to the input's own finer track), or None.
     """
 
     z: np.ndarray
     weight: np.ndarray
     f0: np.ndarray
     changes_source: bool
+    f0_scale: float | None = None
 
 
 def check_range(control, name: str, values: np.ndarray, clamp: bool) -> np.ndarray:
@@ -155,7 +158,8 @@ def edit_latents(z: np.ndarray, request: EditRequest, control, f0_in: np.ndarray
     z = joint_step(z, control, coords, weights, protect)
     weight = np.max(np.stack(list(weights.values())), axis=0) if weights else np.zeros(n)
     return LatentEdit(z=z, weight=weight, f0=out_f0,
-                      changes_source=f0_target is not None or request.whisper)
+                      changes_source=f0_target is not None or request.whisper,
+                      f0_scale=request.f0_scale)
 
 
 def joint_step(z: np.ndarray, control, coords: dict, weights: dict,
