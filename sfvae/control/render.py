@@ -27,6 +27,7 @@ What each renderer measures on the same inputs is in benchmarks/README.md ("Rend
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -290,34 +291,45 @@ def harmonic_stft(f0: np.ndarray, peak_power: np.ndarray) -> np.ndarray:
     freq = f0[rows, None] * k[None, :]                                  # [V, K] Hz
     keep = freq < SAMPLE_RATE / 2 - HARMONIC_BINS * BIN_HZ
     pos = freq / BIN_HZ
-    level = np.empty_like(pos)
-    for i, r in enumerate(rows):   # peak power at each harmonic, interpolated per frame
-        level[i] = np.interp(pos[i], np.arange(n_bins), peak_power[r])
+    lo = np.minimum(pos.astype(int), n_bins - 2)   # peak power at each harmonic, interpolated
+    frac = np.minimum(pos - lo, 1.0)
+    level = (1 - frac) * peak_power[rows[:, None], lo] + frac * peak_power[rows[:, None], lo + 1]
     amplitude = np.where(keep, 2.0 * np.sqrt(level) / WINDOW_SUM, 0.0)  # sinusoid amplitude
-    theta = k[None, :] * phase[rows, None] - 2 * np.pi * freq / SAMPLE_RATE * (N_FFT / 2)
+    # A sinusoid a cos(w n + theta) seen by frame t (window start = centre - N/2): its bin b
+    # holds a/2 (-1)^b [e^{i k phi} G(b - p) + e^{-i k phi} G(b + p)], p = its frequency in
+    # bins, phi the phase at the frame centre, G the window's real, centred transform.
+    spin = 0.5 * amplitude * np.exp(1j * k[None, :] * phase[rows, None])   # [V, K]
     offsets = np.arange(-HARMONIC_BINS, HARMONIC_BINS + 1)
     bins = np.rint(pos)[:, :, None].astype(int) + offsets                # [V, K, B]
     valid = keep[:, :, None] & (bins >= 0) & (bins < n_bins)
-    omega = 2 * np.pi * bins / N_FFT
-    w0 = 2 * np.pi * freq[:, :, None] / SAMPLE_RATE
-    value = 0.5 * amplitude[:, :, None] * (np.exp(1j * theta[:, :, None]) * hann_transform(omega - w0)
-                                           + np.exp(-1j * theta[:, :, None]) * hann_transform(omega + w0))
+    sign = 1.0 - 2.0 * (bins & 1)
+    value = spin[:, :, None] * (sign * centred_window_transform(bins - pos[:, :, None]))
+    low = pos < 2 * HARMONIC_BINS   # the mirror image at -p reaches only the lowest bins
+    value[low] += np.conj(spin[low])[:, None] * (sign[low] * centred_window_transform(bins[low] + pos[low][:, None]))
     flat = (rows[:, None, None] * n_bins + bins)[valid]
     out += np.bincount(flat, value[valid].real, n_frames * n_bins)
     out += 1j * np.bincount(flat, value[valid].imag, n_frames * n_bins)
     return out.reshape(n_frames, n_bins)
 
 
-def hann_transform(delta: np.ndarray) -> np.ndarray:
-    """sum_m w[m] exp(-i delta m) for the periodic Hann window of WIN_LENGTH (m from 0)."""
-    def dirichlet(d):
-        half = np.sin(d / 2)
-        small = np.abs(half) < 1e-12
-        ratio = np.where(small, WIN_LENGTH, np.sin(WIN_LENGTH * d / 2) / np.where(small, 1.0, half))
-        return np.exp(-1j * d * (WIN_LENGTH - 1) / 2) * ratio
+TABLE_STEPS = 256   # samples per bin of the tabulated window transform
 
-    step = 2 * np.pi / WIN_LENGTH
-    return 0.5 * dirichlet(delta) - 0.25 * dirichlet(delta - step) - 0.25 * dirichlet(delta + step)
+
+@functools.lru_cache(maxsize=1)
+def _window_table() -> tuple[np.ndarray, np.ndarray]:
+    """G(d) = sum_j w[N/2 + j] cos(2 pi d j / N) (real: the periodic Hann window is symmetric
+    about N/2) on a grid of 1/TABLE_STEPS bin over |d| <= 3 HARMONIC_BINS + 1."""
+    half = WIN_LENGTH // 2
+    j = np.arange(-half + 1, half)
+    w = 0.5 + 0.5 * np.cos(2 * np.pi * j / WIN_LENGTH)
+    d = np.arange(-(3 * HARMONIC_BINS + 1) * TABLE_STEPS, (3 * HARMONIC_BINS + 1) * TABLE_STEPS + 1) / TABLE_STEPS
+    return d, np.cos(2 * np.pi * np.outer(d, j) / WIN_LENGTH) @ w
+
+
+def centred_window_transform(d: np.ndarray) -> np.ndarray:
+    """G(d) (see _window_table) at offsets ``d`` in bins, linearly interpolated; 0 beyond."""
+    grid, table = _window_table()
+    return np.interp(d, grid, table, left=0.0, right=0.0)
 
 
 def render_decoded(model, analysis: Analysis, edit: LatentEdit, length: int,
