@@ -19,7 +19,6 @@ import warnings
 from sfvae.control.accuracy import edit_accuracy, format_summary
 from sfvae.control.editor import resolve
 
-
 VARIANTS = {
     "paper": dict(refine=0, source="decoded"),
     "refine-decoded": dict(refine=3, source="decoded"),

@@ -47,7 +47,7 @@ sys.path.insert(0, str(REPO))
 
 from sfvae import audio as audio_io  # noqa: E402
 from sfvae.conventions import SAMPLE_RATE  # noqa: E402
-from sfvae.edit import EditRequest, edit, method_options  # noqa: E402
+from sfvae.editing import EditRequest, edit, method_options  # noqa: E402
 from sfvae.measure import measure, pitch_track  # noqa: E402
 from sfvae.synth import synthesize  # noqa: E402
 
@@ -218,8 +218,9 @@ def summary(rows: list[dict], labels: list[str]) -> str:
             continue
         n_inputs = len({r["input"] for r in sub})
         out.append(f"### {kind} inputs ({n_inputs})\n")
-        out.append("| method | f0 err of the medians %: median / mean | per-frame f0 err %: median / mean | octave errors | "
-                   "NISQA f0 edits | ΔF1/F2/F3 % (f0 edits) | identity NISQA | identity ΔF1/F2/F3 % | "
+        out.append("| method | f0 err of the medians %: median / mean | per-frame f0 err %: "
+                   "median / mean | octave errors | NISQA f0 edits | ΔF1/F2/F3 % (f0 edits) | "
+                   "identity NISQA | identity ΔF1/F2/F3 % | "
                    "whisper NISQA | whisper voiced % | s per edit |")
         out.append("|---|---|---|---|---|---|---|---|---|---|---|")  # 11 columns
         inp = [r for r in sub if r["method"] == "input (unedited)"]
@@ -239,8 +240,9 @@ def summary(rows: list[dict], labels: list[str]) -> str:
                        if wh else "- | -")
             out.append(f"| {label} | {np.nanmedian(meds):.3f} / {_mean(meds):.3f} | "
                        f"{np.nanmedian(errs):.3f} / {_mean(errs):.3f} | {octave} in {len(errs)} | "
-                       f"{_mean(r['nisqa'] for r in f0e):.2f} | {fmt(f0e)} | {_mean(r['nisqa'] for r in ide):.2f} | "
-                       f"{fmt(ide)} | {whisper} | {_mean(r['seconds'] for r in rs):.2f} |"
+                       f"{_mean(r['nisqa'] for r in f0e):.2f} | {fmt(f0e)} | "
+                       f"{_mean(r['nisqa'] for r in ide):.2f} | {fmt(ide)} | {whisper} | "
+                       f"{_mean(r['seconds'] for r in rs):.2f} |"
                        + (f" ({len(fails)} failed: {fails[0]['error'][:80]})" if fails else ""))
         out.append("")
     return "\n".join(out)

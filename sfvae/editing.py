@@ -175,9 +175,9 @@ def edit_files(in_paths: Sequence[str | os.PathLike], out_dir: str | os.PathLike
         raise ArgumentError(f"{out_dir}: no such folder")
     inputs = [audio_io.load(p) for p in in_paths]
     outputs = []
-    for path, x in zip(in_paths, inputs):
+    for path, x in zip(in_paths, inputs, strict=True):
         try:
             outputs.append(edit(x, request, method=method, options=options))
         except ArgumentError as exc:
             raise ArgumentError(f"{path}: {exc}") from None
-    return [audio_io.save(out_dir / name, y) for name, y in zip(names, outputs)]
+    return [audio_io.save(out_dir / name, y) for name, y in zip(names, outputs, strict=True)]

@@ -12,7 +12,7 @@ import pytest
 from sfvae import audio as audio_io
 from sfvae.cli import main
 from sfvae.control.render import DEFAULT_RENDERER, RENDERERS, harmonic_stft
-from sfvae.edit import EditRequest, edit, edit_files, method_options
+from sfvae.editing import EditRequest, edit, edit_files, method_options
 from sfvae.errors import ArgumentError
 from sfvae.measure import pitch_track
 from sfvae.synth import synthesize
@@ -23,14 +23,9 @@ MAX_WHISPER_VOICED = 0.10
 
 
 @pytest.fixture(scope="module")
-def options():
+def options(default_pair):
     """Options of the default renderer on the shipped default pair, built once."""
-    from sfvae.control.editor import resolve
-
-    try:
-        model, control = resolve(None, None)
-    except ArgumentError as exc:   # not installed yet
-        pytest.skip(str(exc))
+    model, control = default_pair
     return method_options("sfvae", model=model, control=control)
 
 
@@ -45,7 +40,9 @@ def f0_ratios(x: np.ndarray, y: np.ndarray, target) -> np.ndarray:
     fin, fout = pitch_track(x).values, pitch_track(y).values
     n = min(fin.size, fout.size)
     fin, fout = fin[:n], fout[:n]
-    target = np.broadcast_to(np.asarray(target, dtype=float), fin.shape) if np.ndim(target) == 0 else target[:n]
+    if np.ndim(target) == 0:
+        target = np.full(fin.shape, float(target))
+    target = target[:n]
     both = np.isfinite(fin) & np.isfinite(fout)
     assert both.mean() > 0.3, "too few voiced frames to compare"
     return fout[both] / target[both]

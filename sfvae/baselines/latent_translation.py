@@ -183,8 +183,8 @@ def translate_latents(z: np.ndarray, request: EditRequest, means: dict[str, Attr
 
 
 def _source_values(audio: np.ndarray, request: EditRequest, n: int) -> tuple[dict, np.ndarray | None]:
-    from ..conventions import frame_times
     from ..control.analysis import frame_f0
+    from ..conventions import frame_times
     from .tracks import formants_at
 
     source, voiced = {}, None

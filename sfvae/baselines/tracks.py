@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..control.analysis import nearest_frame_values
-
 SMOOTH_FRAMES = 5
 
 
@@ -32,7 +30,7 @@ def formants_at(audio: np.ndarray, times: np.ndarray, n_tracks: int = 3,
     from .. import measure
 
     ftrack = measure.formant_tracks(audio, n_tracks=n_tracks)
-    values = nearest_frame_values(ftrack.times, ftrack.values, times)
+    values = measure.values_at(ftrack, times)
     if voiced_only:
         f0 = f0_at(audio, times)
         if np.isfinite(f0).any():
@@ -45,4 +43,4 @@ def f0_at(audio: np.ndarray, times: np.ndarray) -> np.ndarray:
     from .. import measure
 
     ptrack = measure.pitch_track(audio)
-    return nearest_frame_values(ptrack.times, ptrack.values, times)
+    return measure.values_at(ptrack, times)

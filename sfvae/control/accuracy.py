@@ -141,7 +141,7 @@ def decoded_harmonic_contrast(model, audio: np.ndarray, n_harmonics: int = 7) ->
     envelope (contrast near 0 dB) leaves the pitch to the phase reconstruction.
     """
     from .. import audio as audio_io
-    from ..conventions import SAMPLE_RATE, N_FFT
+    from ..conventions import N_FFT, SAMPLE_RATE
     from .analysis import analyse
 
     analysis = analyse(audio_io.check_audio(audio), model)

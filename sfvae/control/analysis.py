@@ -15,10 +15,6 @@ import numpy as np
 
 from .. import audio as audio_io
 
-# A Praat frame further than this from an STFT frame centre does not describe it (one hop
-# plus a little: Praat's 10 ms frames never leave a larger gap inside the signal).
-NEAREST_FRAME_S = 0.02
-
 
 @dataclass
 class Analysis:
@@ -60,6 +56,8 @@ class Analysis:
         """Praat's f0 (Hz) at ``times`` (s), linear between its voiced frames: finer than
         ``f0`` (the nearest frame's value). 0 where the nearest frame is unvoiced, unless
         ``bridged`` (then the gaps are bridged linearly, the ends held)."""
+        from ..measure import values_at
+
         if self.pitch is None or not np.isfinite(self.pitch.values).any():
             return np.zeros(len(times))
         t, v = np.asarray(self.pitch.times), np.asarray(self.pitch.values)
@@ -67,8 +65,7 @@ class Analysis:
         value = np.interp(times, t[voiced], v[voiced])
         if bridged:
             return value
-        near = nearest_frame_values(t, voiced.astype(float), times)
-        return np.where(near > 0.5, value, 0.0)
+        return np.where(np.isfinite(values_at(self.pitch, times)), value, 0.0)
 
     @property
     def voice_f0(self) -> float | None:
@@ -85,33 +82,16 @@ def analyse(audio: np.ndarray, model, track_f0: bool = True) -> Analysis:
     if not track_f0:
         return Analysis(audio=audio, peak=peak, spec=spec, z=mu)
     from ..conventions import frame_times
-    from ..measure import pitch_track
+    from ..measure import pitch_track, values_at
 
     track = pitch_track(audio)
-    f0 = nearest_frame_values(track.times, track.values, frame_times(mu.shape[0]))
+    f0 = values_at(track, frame_times(mu.shape[0]))
     return Analysis(audio=audio, peak=peak, spec=spec, z=mu, f0=f0, pitch=track)
-
-
-def nearest_frame_values(track_times: np.ndarray, values: np.ndarray,
-                         times: np.ndarray) -> np.ndarray:
-    """Values ([N] or [N, ...]) of the nearest track frame at each of ``times`` [T]; NaN
-    where the nearest frame is more than NEAREST_FRAME_S away (beyond the track's ends)."""
-    track_times = np.asarray(track_times, dtype=np.float64)
-    values = np.asarray(values, dtype=np.float64)
-    if track_times.size == 0:
-        return np.full((len(times),) + values.shape[1:], np.nan)
-    idx = np.clip(np.searchsorted(track_times, times), 0, track_times.size - 1)
-    left = np.clip(idx - 1, 0, track_times.size - 1)
-    pick = np.where(np.abs(track_times[left] - times) < np.abs(track_times[idx] - times), left, idx)
-    out = values[pick].copy()
-    out[np.abs(track_times[pick] - times) > NEAREST_FRAME_S] = np.nan
-    return out
 
 
 def frame_f0(audio: np.ndarray, n_frames: int) -> np.ndarray:
     """Praat f0 at each STFT frame centre (nearest Praat frame), NaN where unvoiced."""
     from ..conventions import frame_times
-    from ..measure import pitch_track
+    from ..measure import pitch_track, values_at
 
-    track = pitch_track(audio)
-    return nearest_frame_values(track.times, track.values, frame_times(n_frames))
+    return values_at(pitch_track(audio), frame_times(n_frames))

@@ -12,7 +12,6 @@ from ..editing import METHODS, EditRequest, edit_file, edit_files, parse_target
 from ..errors import ArgumentError
 from ..factors import DEFAULT_GRID_SET, GRID_SETS
 
-
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 

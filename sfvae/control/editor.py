@@ -28,8 +28,7 @@ from .. import audio as audio_io
 from ..editing import EditRequest, build_options, target_per_frame
 from ..errors import ArgumentError
 from .analysis import analyse
-from .latent_edit import (CROSSFADE_FRAMES, PROTECT_WEIGHT, VOICING_POLICIES, LatentEdit,
-                          edit_latents)
+from .latent_edit import CROSSFADE_FRAMES, PROTECT_WEIGHT, VOICING_POLICIES, LatentEdit, edit_latents
 from .learn import Control, load_control, model_fingerprint
 from .render import DEFAULT_RENDERER, RENDERERS, render, render_filter_change
 

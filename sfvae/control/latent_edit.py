@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..edit import FACTORS, EditRequest, target_per_frame
+from ..editing import FACTORS, EditRequest, target_per_frame
 from ..errors import ArgumentError
 
 VOICING_POLICIES = ("voiced", "all")
@@ -84,10 +84,11 @@ def check_range(control, name: str, values: np.ndarray, clamp: bool) -> np.ndarr
 
 def bridged_f0(f0_in: np.ndarray | None) -> np.ndarray:
     """The input's f0 contour [T] with unvoiced gaps bridged linearly (ends held)."""
+    from ..measure import bridge_gaps
+
     if f0_in is None or not np.isfinite(f0_in).any():
         raise ArgumentError("--f0-scale: no voiced frame found in the input to scale")
-    voiced = np.isfinite(f0_in)
-    return np.interp(np.arange(voiced.size), np.flatnonzero(voiced), f0_in[voiced])
+    return bridge_gaps(f0_in)
 
 
 def crossfade_weights(mask: np.ndarray, width: int = CROSSFADE_FRAMES) -> np.ndarray:
@@ -129,7 +130,8 @@ def edit_latents(z: np.ndarray, request: EditRequest, control, f0_in: np.ndarray
     own f0 (Hz), choosing the speakers' regressions (None: the pooled regression).
     """
     if voicing not in VOICING_POLICIES:
-        raise ArgumentError(f"unknown voicing policy {voicing!r}; choose one of {', '.join(VOICING_POLICIES)}")
+        raise ArgumentError(f"unknown voicing policy {voicing!r}; "
+                            f"choose one of {', '.join(VOICING_POLICIES)}")
     n = z.shape[0]
     z = np.asarray(z, dtype=np.float64)
     if f0_in is not None and voicing == "voiced" and np.isfinite(f0_in).any():

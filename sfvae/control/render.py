@@ -305,7 +305,8 @@ def harmonic_stft(f0: np.ndarray, peak_power: np.ndarray) -> np.ndarray:
     sign = 1.0 - 2.0 * (bins & 1)
     value = spin[:, :, None] * (sign * centred_window_transform(bins - pos[:, :, None]))
     low = pos < 2 * HARMONIC_BINS   # the mirror image at -p reaches only the lowest bins
-    value[low] += np.conj(spin[low])[:, None] * (sign[low] * centred_window_transform(bins[low] + pos[low][:, None]))
+    mirror = centred_window_transform(bins[low] + pos[low][:, None])
+    value[low] += np.conj(spin[low])[:, None] * (sign[low] * mirror)
     flat = (rows[:, None, None] * n_bins + bins)[valid]
     out += np.bincount(flat, value[valid].real, n_frames * n_bins)
     out += 1j * np.bincount(flat, value[valid].imag, n_frames * n_bins)
@@ -322,7 +323,8 @@ def _window_table() -> tuple[np.ndarray, np.ndarray]:
     half = WIN_LENGTH // 2
     j = np.arange(-half + 1, half)
     w = 0.5 + 0.5 * np.cos(2 * np.pi * j / WIN_LENGTH)
-    d = np.arange(-(3 * HARMONIC_BINS + 1) * TABLE_STEPS, (3 * HARMONIC_BINS + 1) * TABLE_STEPS + 1) / TABLE_STEPS
+    reach = (3 * HARMONIC_BINS + 1) * TABLE_STEPS
+    d = np.arange(-reach, reach + 1) / TABLE_STEPS
     return d, np.cos(2 * np.pi * np.outer(d, j) / WIN_LENGTH) @ w
 
 
