@@ -130,6 +130,11 @@ def build_options(cls, method: str, options=None, fields: dict | None = None):
     return cls(**fields)
 
 
+def option_names(method: str) -> tuple[str, ...]:
+    """The names of ``method``'s options (the fields of its options dataclass)."""
+    return tuple(f.name for f in dataclasses.fields(method_module(method).Options))
+
+
 def method_options(method: str, **fields):
     """The validated options object of ``method`` (e.g. ``SfvaeOptions``) from keywords."""
     module = method_module(method)
