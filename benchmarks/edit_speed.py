@@ -7,8 +7,8 @@ set to 150 Hz (every method can do it). Timed in one process, after one warm-up 
 best and median of ``--repeats``:
 
 - sfvae: ``sfvae.editing.edit(x, EditRequest(f0=150), options=...)`` (the shipped model and
-  control unless given), options built once: the defaults (renderer world, refinement 3),
-  and the faster variants (renderer hnm, refine 0, the paper's path).
+  control unless given), options built once: the defaults (renderer world; no refinement
+  for an f0 edit), and the variants (renderer hnm, refine 3, the paper's path).
 - sfvae CLI: the ``sfvae edit IN -o OUT --f0 150`` command as a user runs it (fresh
   process: interpreter start, imports, model load, file I/O included), and ``sfvae edit
   IN1 ... IN10 -O DIR --f0 150`` (ten files, one process), per file.
@@ -89,10 +89,10 @@ def main() -> int:
 
     model, control = resolve(args.model, args.control)  # None, None: the shipped pair
     variants = {
-        "sfvae edit (API), defaults: renderer world, refine 3": {},
-        "sfvae edit (API), renderer world, refine 0": {"refine": 0},
-        "sfvae edit (API), renderer hnm, refine 3": {"renderer": "hnm"},
-        "sfvae edit (API), renderer hnm, refine 0": {"renderer": "hnm", "refine": 0},
+        "sfvae edit (API), defaults: renderer world, refine 0": {},
+        "sfvae edit (API), renderer world, refine 3": {"refine": 3},
+        "sfvae edit (API), renderer hnm, refine 0": {"renderer": "hnm"},
+        "sfvae edit (API), renderer hnm, refine 3": {"renderer": "hnm", "refine": 3},
         "sfvae edit (API), paper: source decoded, refine 0": {"source": "decoded", "refine": 0},
     }
     rows = []

@@ -91,11 +91,11 @@ def methods(model, control) -> dict[str, tuple[str, object]]:
     pair = dict(model=model, control=control)
     return {
         "sfvae, renderer world (default)": ("sfvae", method_options("sfvae", renderer="world", **pair)),
-        "sfvae, renderer world, refine 0": ("sfvae", method_options("sfvae", renderer="world", refine=0,
+        "sfvae, renderer world, refine 3": ("sfvae", method_options("sfvae", renderer="world", refine=3,
                                                                    **pair)),
         "sfvae, renderer hnm": ("sfvae", method_options("sfvae", renderer="hnm", **pair)),
-        "sfvae, renderer hnm, refine 0": ("sfvae", method_options("sfvae", renderer="hnm", refine=0, **pair)),
-        "sfvae, renderer decoded": ("sfvae", method_options("sfvae", renderer="decoded", **pair)),
+        "sfvae, renderer hnm, refine 3": ("sfvae", method_options("sfvae", renderer="hnm", refine=3, **pair)),
+        "sfvae, renderer decoded (refine 3)": ("sfvae", method_options("sfvae", renderer="decoded", **pair)),
         "sfvae paper (source decoded, refine 0)": ("sfvae", method_options("sfvae", source="decoded",
                                                                           refine=0, **pair)),
         "WORLD": ("world", method_options("world")),

@@ -130,7 +130,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--phase", help="phase reconstruction (sfvae method): see sfvae.phase.METHODS")
     p.add_argument("--refine", type=int, metavar="N",
                    help="decoder-in-the-loop refinement iterations (sfvae method; default 3, "
-                        "0 = the paper's one-shot edit)")
+                        "and 0 for edits the world/hnm renderers synthesise; 0 = the paper's "
+                        "one-shot edit)")
     p.add_argument("--source", metavar="auto|decoded",
                    help="auto (default): edits that leave f0 alone apply the decoded envelope "
                         "change to the input's own source, others go to --renderer; decoded: "

@@ -19,7 +19,8 @@ synthesized vowels", "Editing speed").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -33,7 +34,15 @@ from .learn import Control, load_control, model_fingerprint
 from .render import DEFAULT_RENDERER, RENDERERS, render, render_filter_change
 
 SOURCES = ("auto", "decoded")
+# Renderers that apply the decoded envelope change v(z') / v(z_ref) to the input's envelope.
+RATIO_RENDERERS = ("world", "hnm")
 REFINE_ITERATIONS = 3  # decoder-in-the-loop steps (0: the paper's one-shot edit)
+# Edits the world/hnm renderers synthesise: their envelope change is measured against the
+# same edit at the input's own f0, so the refinement (applied to both) is not needed. Measured
+# (benchmarks/README.md "Renderers"): refine 0 vs 3 on both, NISQA-TTS 2.89 vs 2.84, F1/F2/F3
+# moved by the identity edit 1.6/1.0/0.8 % vs 1.2/1.0/0.8 %, by f0 x1.33 on recorded speech
+# 3.9/1.4/1.8 % vs 3.9/1.6/1.8 %, at half the cost.
+RATIO_REFINE_ITERATIONS = 0
 
 
 def resolve(model=None, control=None):
@@ -71,7 +80,9 @@ class SfvaeOptions:
         "decoded"); None: "decoded" with source "decoded", else render.DEFAULT_RENDERER.
     source : "auto": formant-only edits keep the input's own source, other edits go to the
         renderer; "decoded": every edit is decoded and phase-reconstructed (the paper).
-    refine : decoder-in-the-loop iterations (0: the paper's one-shot edit).
+    refine : decoder-in-the-loop iterations (0: the paper's one-shot edit); None:
+        RATIO_REFINE_ITERATIONS for edits the world/hnm renderers synthesise, else
+        REFINE_ITERATIONS.
     phase, n_iter : phase reconstruction of the "decoded" renderer (sfvae.phase.METHODS).
     voicing : "voiced" (f0 edits on Praat-voiced frames) or "all"; crossfade : frames of
         ramp in the latent space; keep_unedited : frames the edit leaves alone keep the
@@ -84,7 +95,7 @@ class SfvaeOptions:
     control: Any = None
     renderer: str | None = None
     source: str = "auto"
-    refine: int = REFINE_ITERATIONS
+    refine: int | None = None
     phase: str | None = None
     n_iter: int | None = None
     voicing: str = "voiced"
@@ -110,7 +121,7 @@ class SfvaeOptions:
         if self.voicing not in VOICING_POLICIES:
             raise ArgumentError(f"unknown voicing policy {self.voicing!r}; "
                                 f"choose one of {', '.join(VOICING_POLICIES)}")
-        _whole(self.refine, "refine (iterations)")
+        _whole(self.refine, "refine (iterations)", allow_none=True)
         _whole(self.n_iter, "n_iter", allow_none=True)
         _whole(self.crossfade, "crossfade (frames)")
         if not (np.isfinite(self.protect) and self.protect >= 0):
@@ -118,6 +129,13 @@ class SfvaeOptions:
         model, control = resolve(self.model, self.control)
         object.__setattr__(self, "model", model)
         object.__setattr__(self, "control", control)
+
+    def refine_for(self, changes_source: bool) -> int:
+        """Refinement iterations of an edit (see ``refine``)."""
+        if self.refine is not None:
+            return int(self.refine)
+        ratio = changes_source and self.source_renderer in RATIO_RENDERERS
+        return RATIO_REFINE_ITERATIONS if ratio else REFINE_ITERATIONS
 
     @property
     def source_renderer(self) -> str:
@@ -140,27 +158,49 @@ def edit_audio(audio: np.ndarray, request: EditRequest, options: SfvaeOptions | 
     audio = audio_io.check_audio(audio)
     model, control = opts.model, opts.control
     adaptive = opts.speaker_adaptive and bool(control.speaker_f0)
-    need_f0 = (request.f0_scale is not None or adaptive or opts.refine > 0
+    need_f0 = (request.f0_scale is not None or adaptive or opts.refine != 0
                or request.f0 is not None or request.whisper)
     analysis = analyse(audio, model, track_f0=need_f0)
     edit = edit_latents(analysis.z, request, control, analysis.f0, voicing=opts.voicing,
                         crossfade=opts.crossfade, protect=opts.protect,
                         voice_f0=analysis.voice_f0 if adaptive else None)
     own_source = not edit.changes_source and opts.source == "auto"
-    if opts.refine > 0:
-        edit = refine(edit, model, control, analysis, request, opts.refine, own_source)
+    renderer = opts.source_renderer
+    n_refine = opts.refine_for(edit.changes_source)
+    if n_refine > 0:
+        edit = refine(edit, model, control, analysis, request, n_refine, own_source)
+    sets_f0 = request.f0 is not None or request.f0_scale is not None
+    if sets_f0 and renderer in RATIO_RENDERERS and analysis.voiced.any():
+        edit = replace(edit, z_reference=reference_latents(analysis, request, control, opts,
+                                                           n_refine))
     if own_source:
         return render_filter_change(model, analysis, edit, audio.size)
-    return render(opts.source_renderer, model, analysis, edit, audio.size, phase=opts.phase,
+    return render(renderer, model, analysis, edit, audio.size, phase=opts.phase,
                   n_iter=opts.n_iter, keep_unedited=opts.keep_unedited)
+
+
+def reference_latents(analysis, request: EditRequest, control, opts: SfvaeOptions,
+                      n_refine: int) -> np.ndarray:
+    """The latents of the same edit asking for the input's own f0 contour (its formant
+    targets kept), refined alike: the ratio renderers measure the envelope change of an f0
+    edit against them, so that the regression's error on this input cancels (an identity
+    edit changes nothing). Whisper, which sets no f0, is measured against the input's own z."""
+    own = EditRequest(**{k: v for k, v in request.targets().items() if k != "f0"}, f0_scale=1.0)
+    with warnings.catch_warnings():   # the input's own contour may leave the range: clamped
+        warnings.simplefilter("ignore")
+        ref = edit_latents(analysis.z, own, control, analysis.f0, voicing=opts.voicing,
+                           crossfade=opts.crossfade, protect=opts.protect,
+                           voice_f0=analysis.voice_f0 if opts.speaker_adaptive
+                           and control.speaker_f0 else None)
+    if n_refine > 0:
+        ref = refine(ref, opts.model, control, analysis, own, n_refine, False)
+    return ref.z
 
 
 def refine(edit: LatentEdit, model, control, analysis, request: EditRequest, n_iter: int,
            own_source: bool) -> LatentEdit:
     """The refinement stage (:func:`sfvae.control.refine.refine_latents`) on the voiced
     frames the edit touched; f0's coordinates go back to the input's when f0 is not edited."""
-    from dataclasses import replace
-
     from .refine import refine_latents
 
     n = analysis.n_frames

@@ -56,6 +56,8 @@ class LatentEdit:
         edits of the formants only.
     f0_scale : the request's factor on the input's own contour (a renderer with a finer
         time grid than the frames applies it to the input's own finer track), or None.
+    z_reference : [T, K] the same edit asking for the input's own f0 (what the envelope
+        change of an edit that changes the source is measured against), or None.
     """
 
     z: np.ndarray
@@ -63,6 +65,7 @@ class LatentEdit:
     f0: np.ndarray
     changes_source: bool
     f0_scale: float | None = None
+    z_reference: np.ndarray | None = None
 
 
 def check_range(control, name: str, values: np.ndarray, clamp: bool) -> np.ndarray:

@@ -118,8 +118,9 @@ def envelope_gain(model, analysis: Analysis, edit: LatentEdit, decoded: np.ndarr
     over smoothed v(z) (upper envelopes wide enough to hide the harmonics of both f0s),
     within +-MAX_GAIN_DB, cross-faded with 1 by the edit weight."""
     width = envelope_span_bins(analysis.f0, edit.f0)
+    reference = analysis.z if edit.z_reference is None else edit.z_reference
     ratio_db = (upper_envelope_db(decoded, width)
-                - upper_envelope_db(decode(model, analysis.z), width))
+                - upper_envelope_db(decode(model, reference), width))
     if GAIN_FRAMES > 1:
         from scipy.ndimage import uniform_filter1d
 
