@@ -31,8 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from ..editing import FACTORS, EditRequest, build_options, target_per_frame
+from ..editing import EditRequest, build_options, target_per_frame
 from ..errors import ArgumentError
+from ..factors import FACTORS
 
 CACHE_VERSION = 1
 

@@ -26,8 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..editing import FACTORS, EditRequest, target_per_frame
+from ..editing import EditRequest, target_per_frame
 from ..errors import ArgumentError
+from ..factors import FACTORS
 
 VOICING_POLICIES = ("voiced", "all")
 # Frames of raised-cosine ramp between edited and kept frames. 0: the STFT's 75 % overlap
@@ -151,7 +152,7 @@ def edit_latents(z: np.ndarray, request: EditRequest, control, f0_in: np.ndarray
     weights: dict[str, np.ndarray] = {}
     for name in FACTORS:
         if name in targets:
-            coords[name] = control.g(name, targets[name], voice_f0)
+            coords[name] = control.coordinates_for(name, targets[name], voice_f0)
             weights[name] = f0_weight if name == "f0" else np.ones(n)
     out_f0 = np.full(n, np.nan)
     if f0_target is not None:
