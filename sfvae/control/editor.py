@@ -39,9 +39,10 @@ RATIO_RENDERERS = ("world", "hnm")
 REFINE_ITERATIONS = 3  # decoder-in-the-loop steps (0: the paper's one-shot edit)
 # Edits the world/hnm renderers synthesise: their envelope change is measured against the
 # same edit at the input's own f0, so the refinement (applied to both) is not needed. Measured
-# (benchmarks/README.md "Renderers"): refine 0 vs 3 on both, NISQA-TTS 2.89 vs 2.84, F1/F2/F3
-# moved by the identity edit 1.6/1.0/0.8 % vs 1.2/1.0/0.8 %, by f0 x1.33 on recorded speech
-# 3.9/1.4/1.8 % vs 3.9/1.6/1.8 %, at half the cost.
+# (4 recorded clips + 2 vowels, identity and x1.33): refine 0 vs 3 on both, NISQA-TTS 2.89
+# vs 2.84, F1/F2/F3 moved by the identity edit 1.6/1.0/0.8 % vs 1.2/1.0/0.8 %, by the
+# recorded clips' edits 3.9/1.4/1.8 % vs 3.9/1.6/1.8 %, at half the cost; full table in
+# benchmarks/README.md ("Renderers").
 RATIO_REFINE_ITERATIONS = 0
 
 

@@ -5,21 +5,25 @@ decoded change of the envelope applied to the input's STFT). Edits that change t
 (an f0 value, ramp or scale; whisper; re-voicing a whispered input) go to one of
 :data:`RENDERERS`:
 
-- ``world`` (default): pyworld's synthesizer fed the f0 the edit asks for (so the output is at
-  the requested pitch by construction), the input's aperiodicity (D4C; lowered where an
-  unvoiced frame is re-voiced, 1 where the edit whispers), and the input's CheapTrick
-  envelope times the smoothed ratio of decoded spectra v(z') / v(z): the edited latent still
-  decides formants, envelope and voicing. The analysis runs on the STFT's own frame grid
-  (16 ms, the frame centres) with Praat's f0, so no WORLD f0 estimation is needed.
+- ``world`` (default): pyworld's synthesizer on a 5 ms grid fed the f0 the edit asks for
+  (so the output is at the requested pitch by construction; a scaled contour is the input's
+  own Praat track times the factor), the input's aperiodicity (D4C; lowered where an
+  unvoiced frame is re-voiced) and the input's CheapTrick envelope times the smoothed ratio
+  of decoded spectra v(z') / v(z_ref): the edited latent still decides formants and
+  envelope. z_ref is the same edit asking for the input's own f0 (the input's z for
+  whisper), so that the model's error on this input cancels. Analysis uses Praat's f0 (no
+  WORLD f0 estimation). Whispered frames are noise under that envelope, smoothed over
+  WHISPER_SMOOTH_HZ, made with short windows (WORLD's own aperiodic excitation sits at a
+  default pitch that Praat hears as voiced).
 - ``hnm``: harmonic-plus-noise synthesis in the STFT domain, no WORLD analysis: harmonics of
   the target f0 (phase = integral of f0) with amplitudes from the input's upper spectral
   envelope times the same ratio; noise (shaped white noise) from the input's inter-harmonic
-  floor times the ratio, or from the whole envelope where the edit whispers. Faster, less
-  natural (benchmarks/README.md, "Renderers").
+  floor times the ratio, or from its mean envelope where the edit whispers. Faster, less
+  natural on recorded speech (benchmarks/README.md, "Renderers").
 - ``decoded``: the paper's path: sqrt(v(z')) as magnitude, phase reconstruction
   (:mod:`sfvae.phase`) started from the input's phase. Its pitch is whatever the decoder
   draws; where the decoded spectra show the harmonics of half the target (an octave low) it
-  warns, and leaves the target as asked.
+  warns (:class:`OctaveWarning`) and leaves the target as asked.
 
 Frames the edit leaves alone (edit weight 0) keep the input's STFT in every renderer.
 What each renderer measures on the same inputs is in benchmarks/README.md ("Renderers").
@@ -65,7 +69,7 @@ OCTAVE_TRIGGER_DB = -6.0
 WORLD_FRAME_MS = 5.0   # WORLD's analysis/synthesis frame period
 # Whisper: the envelope smoothed over this band (log power). Measured on 5 recorded clips
 # (benchmarks/renderers.py voices): frames Praat finds voiced 5/8/10/4/14 % unsmoothed,
-# 1/4/4/2/7 % at 200 Hz, 0-2 % at 400 Hz; NISQA-TTS 1.62 / 1.61 / 1.50 (mean of 4).
+# 1/4/4/2/7 % at 200 Hz, 0-2 % at 400 Hz; NISQA-TTS 1.61 / 1.62 / 1.50 (mean of 4).
 WHISPER_SMOOTH_HZ = 200.0
 HARMONIC_BINS = 6   # bins each side of a harmonic where its window transform is added
 WINDOW_SUM = WIN_LENGTH / 2             # sum of the periodic Hann window
@@ -182,7 +186,7 @@ def render_world(model, analysis: Analysis, edit: LatentEdit, length: int) -> np
     synth = audio_io.stft(y)
     # WORLD places even its aperiodic excitation at a default pitch (Praat hears it as
     # voiced, about 500 Hz: 20 % of frames on recorded speech): whispered frames get plain
-    # noise shaped by the same envelope on WORLD's 5 ms grid instead (4-8 % voiced).
+    # noise shaped by the same envelope on WORLD's 5 ms grid instead (1-7 % voiced).
     whisper = np.isfinite(edit.f0) & (edit.f0 <= 0)
     if whisper.any():
         target = mean_power(analysis) * gain
