@@ -142,6 +142,8 @@ def main() -> int:
 
     torch.set_num_threads(args.threads)
     warnings.simplefilter("ignore")
+    rev = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],   # at start
+                         capture_output=True, text=True).stdout.strip()
     weights = find_nisqa_weights(args.nisqa_weights)
     nisqa = Nisqa(weights) if weights else (lambda _: float("nan"))
     model, control = resolve(args.model, args.control)
@@ -195,8 +197,6 @@ def main() -> int:
         writer.writeheader()
         writer.writerows(rows)
     text = summary(rows, list(table))
-    rev = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-                         capture_output=True, text=True).stdout.strip()
     head = (f"command: {' '.join(sys.argv)}\ndate: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n"
             f"machine: {platform.machine()}, {os.cpu_count()} CPUs visible, torch threads "
             f"{args.threads}\ngit: {rev}\nNISQA weights: {weights}\n")
