@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import audio as audio_io
 from ..conventions import frame_times
-from ..editing import FACTORS
+from ..factors import FACTORS
 from ..fileio import write_text
 from .analysis import analyse
 from .editor import resolve
