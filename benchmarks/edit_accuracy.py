@@ -19,12 +19,11 @@ import warnings
 from sfvae.control.accuracy import edit_accuracy, format_summary
 from sfvae.control.editor import resolve
 
-
 VARIANTS = {
-    "paper": dict(refine=0, source="decoded", guard=False),
-    "refine-decoded": dict(refine=3, source="decoded", guard=False),
-    "refine-source": dict(refine=3, source="auto", guard=False),
-    "defaults": dict(refine=3, source="auto", guard=True),
+    "paper": dict(refine=0, source="decoded"),
+    "refine-decoded": dict(refine=3, source="decoded"),
+    "refine-hnm": dict(refine=3, source="auto", renderer="hnm"),
+    "defaults": dict(refine=3, source="auto"),
 }
 
 

@@ -19,9 +19,10 @@ from sfvae.demo import example_path
 from sfvae.editing import EditRequest, edit
 
 CASES = [
-    ("f0 150 Hz", EditRequest(f0=150.0), dict(refine=0, guard=False)),
-    ("f0 150 Hz", EditRequest(f0=150.0), dict(refine=0)),
-    ("f0 150 Hz", EditRequest(f0=150.0), dict(guard=False)),
+    ("f0 150 Hz", EditRequest(f0=150.0), dict(refine=0, source="decoded")),
+    ("f0 150 Hz", EditRequest(f0=150.0), dict(refine=0, renderer="world")),
+    ("f0 150 Hz", EditRequest(f0=150.0), dict(refine=0, renderer="hnm")),
+    ("f0 150 Hz", EditRequest(f0=150.0), dict(renderer="hnm")),
     ("f0 150 Hz", EditRequest(f0=150.0), dict()),
     ("F2 1800 Hz", EditRequest(f2=1800.0), dict(refine=0)),
     ("F2 1800 Hz", EditRequest(f2=1800.0), dict()),

@@ -106,27 +106,17 @@ def expand_targets(request, n: int) -> dict[str, np.ndarray]:
     return out
 
 
-def _touches_f0(request, options: dict) -> bool:
+def _touches_f0(request, options) -> bool:
     return ((request.f0 is not None or request.f0_scale is not None)
-            and options.get("voicing", "voiced") != "all")
-
-
-def loaded(method: str, options: dict) -> dict:
-    """``options`` of method sfvae with its model and control loaded once (given as paths or
-    None they would be read from disk, and fingerprinted, for every block)."""
-    if method != "sfvae":
-        return options
-    from .control.editor import resolve
-
-    model, control = resolve(options.get("model"), options.get("control"))
-    return {**options, "model": model, "control": control}
+            and getattr(options, "voicing", "voiced") != "all")
 
 
 def _survey(segments: Segments, voicing: bool, formants: bool) -> tuple[list, dict | None]:
     """One pass over the blocks before editing: whether each block has a voiced frame
     (Praat; for f0 edits) and the input's own formants (the median over blocks of each
     block's Praat medians; for formant edits that leave a neighbour alone)."""
-    from .editing import FORMANTS, own_formants
+    from .editing import own_formants
+    from .factors import FORMANTS
     from .measure import pitch_track
 
     voiced, medians = [], []
@@ -155,7 +145,7 @@ def _where(source, blk: Block) -> str:
 Segments = Callable[[], Iterator[tuple[Block, np.ndarray]]]
 
 
-def edited_pieces(segments: Segments, n: int, request, method: str, options: dict,
+def edited_pieces(segments: Segments, n: int, request, method: str, options,
                   source=None, fade: int = FADE) -> Iterator[np.ndarray]:
     """The edited input, in order, as float32 pieces that add up to ``n`` samples.
 
@@ -163,10 +153,10 @@ def edited_pieces(segments: Segments, n: int, request, method: str, options: dic
     call); ``fade``: the cross-fade, at most the plan's ``pad``. Raises before the
     first piece on a bad request (formant order, --f0-scale on an input with no voiced
     frame)."""
-    from .editing import FORMANTS, check_formant_order, get_method
+    from .editing import check_formant_order, method_module
+    from .factors import FORMANTS
 
-    edit_fn = get_method(method)
-    options = loaded(method, options)
+    edit_fn = method_module(method).edit_audio   # ``options``: that method's, built once
     per_frame = expand_targets(request, n)
     edited = [f for f in FORMANTS if getattr(request, f) is not None]
     f0_edit = _touches_f0(request, options)
@@ -186,7 +176,7 @@ def edited_pieces(segments: Segments, n: int, request, method: str, options: dic
             y = seg
         else:
             try:
-                y = edit_fn(seg, block_request(request, blk, n, per_frame), **options)
+                y = edit_fn(seg, block_request(request, blk, n, per_frame), options)
             except InputError as exc:
                 raise InputError(_where(source, blk), exc.problem) from None
         y = np.asarray(y, np.float32) * weights(blk, n, fade)
@@ -228,13 +218,17 @@ def file_segments(path: str | os.PathLike, blocks: list[Block], peak: float) -> 
 
 
 def edit_array(audio: np.ndarray, request, method: str = "sfvae", block: int = BLOCK,
-               pad: int = PAD, fade: int = FADE, **options) -> np.ndarray:
+               pad: int = PAD, fade: int = FADE, options=None, **fields) -> np.ndarray:
     """Edit an in-memory waveform in blocks (the output array is the only full-length one).
-    ``block``, ``pad`` and ``fade``: the layout, in samples, multiples of the hop."""
+    ``block``, ``pad`` and ``fade``: the layout, in samples, multiples of the hop;
+    ``options``/``fields``: the method's options (:func:`sfvae.editing.edit`)."""
+    from .editing import build_options, method_module
+
     if block % HOP_LENGTH or pad % HOP_LENGTH or not 0 < fade <= pad < block:
         raise ArgumentError(f"block layout {block}/{pad}/{fade}: multiples of {HOP_LENGTH} "
                             "samples with 0 < fade <= pad < block")
     audio = audio_io.check_audio(audio)
+    options = build_options(method_module(method).Options, method, options, fields)
     out = np.empty(audio.size, np.float32)
     at = 0
     for piece in edited_pieces(array_segments(audio, plan(audio.size, block, pad)), audio.size,
@@ -259,18 +253,20 @@ def long_file(path: str | os.PathLike) -> bool:
 
 
 def edit_file(in_path: str | os.PathLike, out_path: str | os.PathLike, request,
-              method: str = "sfvae", **options) -> Path:
+              method: str = "sfvae", options=None, **fields) -> Path:
     """Read, edit and write a file; long files block by block: the edited samples go to a
     float32 scratch file beside the output, then to the output's format (scaled to a peak of
     0.99 when the edit went above full scale, as :func:`sfvae.audio.save` does), atomically.
     """
-    from .editing import edit
+    from .editing import build_options, edit, method_module
 
     if request.is_empty():
         raise ArgumentError("nothing to edit: give --f0, --f0-scale, --f1, --f2, --f3 or --whisper")
     out_path = Path(out_path)
     if not long_file(in_path):
-        return audio_io.save(out_path, edit(audio_io.load(in_path), request, method, **options))
+        return audio_io.save(out_path, edit(audio_io.load(in_path), request, method, options,
+                                            **fields))
+    options = build_options(method_module(method).Options, method, options, fields)
     fmt, subtype = audio_format(out_path)
     n, peak = scan_file(in_path)
     blocks = plan(n)
@@ -309,7 +305,11 @@ def estimate_file(path: str | os.PathLike, **kwargs) -> dict[str, np.ndarray]:
 
     if not long_file(path):
         return estimate(audio_io.load(path), **kwargs)
-    kwargs = loaded("sfvae", kwargs)
+    from .control.editor import resolve
+
+    # The model pair loaded once (as paths or None it would be read again for every block).
+    model, control = resolve(kwargs.pop("model", None), kwargs.pop("control", None))
+    kwargs.update(model=model, control=control)
     n, peak = scan_file(path)
     blocks = plan(n)
     parts: dict[str, list] = {}

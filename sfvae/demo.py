@@ -23,9 +23,9 @@ from . import audio as audio_io
 from . import measure
 from .conventions import SAMPLE_RATE
 from .editing import EditRequest, edit
+from .factors import FACTORS
 from .fileio import atomic_path, write_text
 
-FACTORS = ("f0", "f1", "f2", "f3")
 
 
 def example_path() -> Path:

@@ -1,15 +1,19 @@
 """Speech editing behind one interface: ``edit(audio, EditRequest(...), method=...)``.
 
-A method is a function ``edit_audio(audio, request, **options) -> audio`` in its own
-module, named in :data:`METHODS` and imported on first use. Every method receives 16 kHz
-mono float32 audio and returns audio of the same length. A method that cannot honour a
-part of the request (PSOLA and a formant target) raises :class:`ArgumentError`.
+A method is a module named in :data:`METHODS` (imported on first use) with an options
+dataclass ``Options`` (validated once, in its ``__post_init__``) and a function
+``edit_audio(audio, request, options=None, **fields) -> audio``. Every method receives
+16 kHz mono float32 audio and returns audio of the same length. An option the method does
+not have, an invalid option value, or a part of the request the method cannot honour (PSOLA
+and a formant target) raises :class:`ArgumentError` (exit status 2 from the CLI).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
@@ -18,7 +22,7 @@ import numpy as np
 
 from . import audio as audio_io
 from .errors import ArgumentError
-from .factors import FACTORS
+from .factors import FACTORS, FORMANTS
 
 # A target: a constant in Hz, a (start, end) linear ramp over the file, or one value per frame.
 Target = Union[float, tuple[float, float], np.ndarray, None]
@@ -91,18 +95,107 @@ def parse_target(text: str, name: str) -> Target:
         raise ArgumentError(f"--{name}: expected HZ or START:END in Hz, got {text!r}") from None
 
 
-def get_method(name: str):
-    """The ``edit_audio`` function of a method, imported on first use."""
+def method_module(name: str):
+    """The module of a method, imported on first use."""
     if name not in METHODS:
         raise ArgumentError(f"unknown method {name!r}; choose one of {', '.join(METHODS)}")
     try:
-        module = importlib.import_module(METHODS[name])
+        return importlib.import_module(METHODS[name])
     except ModuleNotFoundError as exc:
         raise ArgumentError(f"method {name!r} is not available in this build ({exc})") from None
-    return module.edit_audio
 
 
-FORMANTS = FACTORS[1:]
+def get_method(name: str):
+    """The ``edit_audio`` function of a method, imported on first use."""
+    return method_module(name).edit_audio
+
+
+def build_options(cls, method: str, options=None, fields: dict | None = None):
+    """An instance of the options dataclass ``cls`` of ``method``: ``options`` itself, or one
+    built from ``fields``; an option ``cls`` does not have is an ArgumentError."""
+    fields = fields or {}
+    if options is not None:
+        if not isinstance(options, cls):
+            raise ArgumentError(f"method {method}: options must be a {cls.__name__}, "
+                                f"not {type(options).__name__}")
+        if fields:
+            raise ArgumentError(f"method {method}: give options as a {cls.__name__} or as "
+                                f"keywords, not both")
+        return options
+    names = [f.name for f in dataclasses.fields(cls)]
+    unknown = [key for key in fields if key not in names]
+    if unknown:
+        raise ArgumentError(f"method {method} has no option {', '.join(map(repr, unknown))}; "
+                            f"its options: {', '.join(names) or 'none'}")
+    return cls(**fields)
+
+
+def option_names(method: str) -> tuple[str, ...]:
+    """The names of ``method``'s options (the fields of its options dataclass)."""
+    return tuple(f.name for f in dataclasses.fields(method_module(method).Options))
+
+
+def method_options(method: str, **fields):
+    """The validated options object of ``method`` (e.g. ``SfvaeOptions``) from keywords."""
+    module = method_module(method)
+    return build_options(module.Options, method, None, fields)
+
+
+def edit(audio: np.ndarray, request: EditRequest, method: str = "sfvae", options=None,
+         **fields) -> np.ndarray:
+    """Edit a 16 kHz mono waveform.
+
+    ``options``: the method's options object (e.g. ``SfvaeOptions(refine=0)``), or its
+    fields as keywords (``model=..., renderer="world"``); unknown names are an ArgumentError.
+    Formant targets must keep F1 < F2 < F3 (:func:`check_formant_order`). Inputs longer than
+    :data:`sfvae.blocks.LONG_INPUT` samples are edited in overlapping blocks
+    (:mod:`sfvae.blocks`), so that memory does not grow with their length.
+    """
+    from . import blocks
+
+    audio = audio_io.check_audio(audio)
+    if request.is_empty():
+        raise ArgumentError("nothing to edit: give --f0, --f0-scale, --f1, --f2, --f3 or --whisper")
+    module = method_module(method)
+    options = build_options(module.Options, method, options, fields)
+    if audio.size > blocks.LONG_INPUT:
+        return blocks.edit_array(audio, request, method, options=options)
+    check_formant_order(request, audio)
+    return module.edit_audio(audio, request, options)
+
+
+def edit_file(in_path: str | os.PathLike, out_path: str | os.PathLike, request: EditRequest,
+              method: str = "sfvae", options=None, **fields) -> Path:
+    """Read ``in_path``, edit it, write ``out_path`` atomically (nothing written on error);
+    long files are read, edited and written block by block (:func:`sfvae.blocks.edit_file`)."""
+    from . import blocks
+
+    return blocks.edit_file(in_path, out_path, request, method, options=options, **fields)
+
+
+def edit_files(in_paths: Sequence[str | os.PathLike], out_dir: str | os.PathLike,
+               request: EditRequest, method: str = "sfvae", options=None, **fields) -> list[Path]:
+    """Edit several files in one process: the options (model, control) are built once, every
+    input is read before anything is written, and each output ``out_dir/<input's name>`` is
+    written atomically. Two inputs of the same name are an ArgumentError."""
+    module = method_module(method)
+    options = build_options(module.Options, method, options, fields)
+    names = [Path(p).name for p in in_paths]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ArgumentError(f"{twice[0]}: two inputs of the same name would write the same "
+                            f"output in {out_dir}")
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise ArgumentError(f"{out_dir}: no such folder")
+    inputs = [audio_io.load(p) for p in in_paths]
+    outputs = []
+    for path, x in zip(in_paths, inputs, strict=True):
+        try:
+            outputs.append(edit(x, request, method=method, options=options))
+        except ArgumentError as exc:
+            raise ArgumentError(f"{path}: {exc}") from None
+    return [audio_io.save(out_dir / name, y) for name, y in zip(names, outputs, strict=True)]
 
 
 def own_formants(audio: np.ndarray) -> dict[str, float]:
@@ -148,31 +241,3 @@ def check_formant_order(request: EditRequest, audio: np.ndarray | None = None,
                 raise ArgumentError(f"formants out of order: {a_name} {a[i]:g} Hz is not below "
                                     f"{b_name} {b[i]:g} Hz (F1 < F2 < F3 must hold after the "
                                     f"edit; set both, or choose another target)")
-
-
-def edit(audio: np.ndarray, request: EditRequest, method: str = "sfvae", **options) -> np.ndarray:
-    """Edit a 16 kHz mono waveform. Options are passed to the method (model, phase, ...).
-
-    Inputs longer than :data:`sfvae.blocks.LONG_INPUT` samples are edited in overlapping
-    blocks (:mod:`sfvae.blocks`), so that memory does not grow with their length.
-    """
-    from . import blocks
-
-    audio = audio_io.check_audio(audio)
-    if request.is_empty():
-        raise ArgumentError("nothing to edit: give --f0, --f0-scale, --f1, --f2, --f3 or --whisper")
-    if audio.size > blocks.LONG_INPUT:
-        return blocks.edit_array(audio, request, method, **options)
-    check_formant_order(request, audio)
-    return get_method(method)(audio, request, **options)
-
-
-def edit_file(in_path: str | os.PathLike, out_path: str | os.PathLike, request: EditRequest,
-              method: str = "sfvae", **options) -> Path:
-    """Read ``in_path``, edit it, write ``out_path`` atomically (nothing written on error).
-
-    Long files are read, edited and written block by block (:func:`sfvae.blocks.edit_file`).
-    """
-    from . import blocks
-
-    return blocks.edit_file(in_path, out_path, request, method, **options)

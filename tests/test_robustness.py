@@ -7,6 +7,8 @@ before the issue (the row's "today" column). The commands run in-process through
 
 from __future__ import annotations
 
+import dataclasses
+
 import fcntl
 import os
 import signal
@@ -385,13 +387,19 @@ def test_long_input_is_edited_in_blocks_and_never_loaded_whole(tmp_path, monkeyp
         fh.write(np.stack([x, 0.5 * x], axis=1))
     seen = []
 
-    def method(segment, request, **options):
-        seen.append(segment.size)
-        return segment * 0.5
+    class Halve:  # a method module: its options and its edit_audio
+        @dataclasses.dataclass
+        class Options:
+            pass
+
+        @staticmethod
+        def edit_audio(segment, request, options):
+            seen.append(segment.size)
+            return segment * 0.5
 
     import sfvae.editing
 
-    monkeypatch.setattr(sfvae.editing, "get_method", lambda name: method)
+    monkeypatch.setattr(sfvae.editing, "method_module", lambda name: Halve)
     monkeypatch.setattr(audio, "load", lambda *a, **k: pytest.fail("read whole"))
     out = tmp_path / "out.wav"
     edit_file(path, out, EditRequest(whisper=True), method="halve")

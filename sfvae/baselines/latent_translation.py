@@ -27,11 +27,13 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from ..editing import FACTORS, EditRequest, target_per_frame
+from ..editing import EditRequest, build_options, target_per_frame
 from ..errors import ArgumentError
+from ..factors import FACTORS
 
 CACHE_VERSION = 1
 
@@ -155,7 +157,7 @@ def translate_latents(z: np.ndarray, request: EditRequest, means: dict[str, Attr
     ``source``: the input's value per frame for each factor to edit (no NaN).
     ``voiced``: frames where f0 is moved (cross-faded), None for every frame.
     """
-    from ..control.editor import CROSSFADE_FRAMES, crossfade_weights
+    from ..control.latent_edit import CROSSFADE_FRAMES, crossfade_weights
 
     crossfade = CROSSFADE_FRAMES if crossfade is None else crossfade
     n = z.shape[0]
@@ -182,8 +184,8 @@ def translate_latents(z: np.ndarray, request: EditRequest, means: dict[str, Attr
 
 
 def _source_values(audio: np.ndarray, request: EditRequest, n: int) -> tuple[dict, np.ndarray | None]:
+    from ..control.analysis import frame_f0
     from ..conventions import frame_times
-    from ..control.editor import frame_f0
     from .tracks import formants_at
 
     source, voiced = {}, None
@@ -205,32 +207,68 @@ def _source_values(audio: np.ndarray, request: EditRequest, n: int) -> tuple[dic
     return source, voiced
 
 
-def edit_audio(audio: np.ndarray, request: EditRequest, model=None, phase: str | None = None,
-               n_iter: int | None = None, seed: int = 0, keep_unedited: bool = True,
-               voicing: str = "voiced", attribute_stride: int = 1, **_ignored) -> np.ndarray:
-    """Edit by latent translation; ``model``: VAE, path or None (the shipped default).
+@dataclass(frozen=True)
+class LatentTranslationOptions:
+    """Options of method "vae-baseline".
 
-    ``seed``/``attribute_stride``: of the factor datasets the attribute means come from.
+    model : VAE, path or None (the shipped default). phase, n_iter : phase reconstruction
+    (sfvae.phase). seed, attribute_stride : of the factor datasets the attribute means come
+    from. keep_unedited, voicing : as in method sfvae.
     """
-    from .. import audio as audio_io
-    from ..control.editor import analyse, check_phase, resynthesize
-    from ..model import load_model
-    from ..model.vae import VAE
 
+    model: Any = None
+    phase: str | None = None
+    n_iter: int | None = None
+    seed: int = 0
+    keep_unedited: bool = True
+    voicing: str = "voiced"
+    attribute_stride: int = 1
+
+    def __post_init__(self) -> None:
+        from .. import phase as phase_mod
+        from ..model import load_model
+        from ..model.vae import VAE
+
+        if self.voicing not in ("voiced", "all"):
+            raise ArgumentError(f"unknown voicing policy {self.voicing!r}; choose one of voiced, all")
+        if self.phase is not None and self.phase not in phase_mod.METHODS:
+            raise ArgumentError(f"unknown phase reconstruction method {self.phase!r}; "
+                                f"choose one of {', '.join(phase_mod.METHODS)}")
+        if int(self.attribute_stride) < 1:
+            raise ArgumentError(f"attribute_stride must be >= 1, got {self.attribute_stride}")
+        if not isinstance(self.model, VAE):
+            object.__setattr__(self, "model", load_model(self.model))
+
+
+Options = LatentTranslationOptions
+
+
+def edit_audio(audio: np.ndarray, request: EditRequest,
+               options: LatentTranslationOptions | None = None, **fields) -> np.ndarray:
+    """Edit by latent translation (options: :class:`LatentTranslationOptions`)."""
+    from .. import audio as audio_io
+    from ..control.analysis import analyse
+    from ..control.latent_edit import LatentEdit
+    from ..control.render import render_decoded
+
+    opts = build_options(LatentTranslationOptions, "vae-baseline", options, fields)
     if request.whisper:
         raise ArgumentError("method vae-baseline cannot whisper (the factor datasets have no "
                             "voicing attribute to translate)")
-    if voicing not in ("voiced", "all"):
-        raise ArgumentError(f"unknown voicing policy {voicing!r}; choose one of voiced, all")
-    check_phase(phase)
     audio = audio_io.check_audio(audio)
-    model = model if isinstance(model, VAE) else load_model(model)
-    means = _means_for(model, seed, attribute_stride)
-    state = analyse(audio, model)
-    n = state["z"].shape[0]
+    means = _means_for(opts.model, opts.seed, opts.attribute_stride)
+    analysis = analyse(audio, opts.model, track_f0=False)
+    n = analysis.n_frames
     source, voiced = _source_values(audio, request, n)
-    z, weight = translate_latents(state["z"], request, means, source,
-                                  voiced if voicing == "voiced" else None)
-    # The same decoding and phase reconstruction as method sfvae, so only the latent edit differs.
-    return resynthesize(model, state, z, weight, audio.size, phase=phase, n_iter=n_iter,
-                        keep_unedited=keep_unedited)
+    z, weight = translate_latents(analysis.z, request, means, source,
+                                  voiced if opts.voicing == "voiced" else None)
+    f0 = np.full(n, np.nan)
+    if "f0" in source:
+        target = (source["f0"] * request.f0_scale if request.f0_scale is not None
+                  else target_per_frame(request.f0, n))
+        f0 = np.where(weight > 0, target, np.nan)
+    edit = LatentEdit(z=z, weight=weight, f0=f0, changes_source="f0" in source)
+    # The same decoding and phase reconstruction as method sfvae's paper path, so only the
+    # latent edit differs.
+    return render_decoded(opts.model, analysis, edit, audio.size, phase=opts.phase,
+                          n_iter=opts.n_iter, keep_unedited=opts.keep_unedited)

@@ -9,10 +9,12 @@ they are. PSOLA moves pitch only: a formant target or whisper is an :class:`Argu
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..conventions import SAMPLE_RATE, frame_times, n_frames
-from ..editing import EditRequest, target_per_frame
+from ..editing import EditRequest, build_options, target_per_frame
 from ..errors import ArgumentError
 
 TIME_STEP = 0.01
@@ -20,12 +22,32 @@ PITCH_FLOOR = 75.0
 PITCH_CEILING = 600.0
 
 
-def edit_audio(audio: np.ndarray, request: EditRequest, time_step: float = TIME_STEP,
-               pitch_floor: float = PITCH_FLOOR, pitch_ceiling: float = PITCH_CEILING,
-               **_ignored) -> np.ndarray:
+@dataclass(frozen=True)
+class PsolaOptions:
+    """Praat's pitch analysis for the Manipulation: time step (s), floor and ceiling (Hz)."""
+
+    time_step: float = TIME_STEP
+    pitch_floor: float = PITCH_FLOOR
+    pitch_ceiling: float = PITCH_CEILING
+
+    def __post_init__(self) -> None:
+        if not 0 < self.time_step <= 0.1:
+            raise ArgumentError(f"time_step must be in (0, 0.1] s, got {self.time_step}")
+        if not 0 < self.pitch_floor < self.pitch_ceiling:
+            raise ArgumentError(f"need 0 < pitch_floor < pitch_ceiling, got {self.pitch_floor}, "
+                                f"{self.pitch_ceiling}")
+
+
+Options = PsolaOptions
+
+
+def edit_audio(audio: np.ndarray, request: EditRequest, options: PsolaOptions | None = None,
+               **kwargs) -> np.ndarray:
     """Set or scale f0 by TD-PSOLA; returns audio of the same length."""
     import parselmouth
     from parselmouth import praat
+
+    options = build_options(PsolaOptions, "psola", options, kwargs)
 
     if request.f1 is not None or request.f2 is not None or request.f3 is not None or request.whisper:
         raise ArgumentError("method psola edits f0 only")
@@ -34,7 +56,8 @@ def edit_audio(audio: np.ndarray, request: EditRequest, time_step: float = TIME_
     x = np.asarray(audio, dtype=np.float64)
     sound = parselmouth.Sound(x, sampling_frequency=SAMPLE_RATE)
     duration = sound.get_total_duration()
-    manipulation = praat.call(sound, "To Manipulation", time_step, pitch_floor, pitch_ceiling)
+    manipulation = praat.call(sound, "To Manipulation", options.time_step,
+                                options.pitch_floor, options.pitch_ceiling)
     if request.f0_scale is not None:
         tier = praat.call(manipulation, "Extract pitch tier")
         praat.call(tier, "Multiply frequencies", 0.0, duration, float(request.f0_scale))

@@ -7,18 +7,6 @@ import numpy as np
 SMOOTH_FRAMES = 5
 
 
-def _at(track_times: np.ndarray, values: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """Values of the nearest Praat frame at each time ([T] or [T, n]); NaN beyond 20 ms."""
-    if track_times.size == 0:
-        return np.full((len(times),) + values.shape[1:], np.nan)
-    idx = np.clip(np.searchsorted(track_times, times), 0, track_times.size - 1)
-    left = np.clip(idx - 1, 0, track_times.size - 1)
-    pick = np.where(np.abs(track_times[left] - times) < np.abs(track_times[idx] - times), left, idx)
-    out = values[pick].astype(np.float64)
-    out[np.abs(track_times[pick] - times) > 0.02] = np.nan
-    return out
-
-
 def fill_track(track: np.ndarray, smooth: int = SMOOTH_FRAMES) -> np.ndarray:
     """Fill NaN gaps by linear interpolation in time, then median-smooth; all-NaN stays NaN."""
     from scipy.ndimage import median_filter
@@ -42,7 +30,7 @@ def formants_at(audio: np.ndarray, times: np.ndarray, n_tracks: int = 3,
     from .. import measure
 
     ftrack = measure.formant_tracks(audio, n_tracks=n_tracks)
-    values = _at(ftrack.times, ftrack.values, times)
+    values = measure.values_at(ftrack, times)
     if voiced_only:
         f0 = f0_at(audio, times)
         if np.isfinite(f0).any():
@@ -55,4 +43,4 @@ def f0_at(audio: np.ndarray, times: np.ndarray) -> np.ndarray:
     from .. import measure
 
     ptrack = measure.pitch_track(audio)
-    return _at(ptrack.times, ptrack.values, times)
+    return measure.values_at(ptrack, times)

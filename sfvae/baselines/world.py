@@ -29,10 +29,12 @@ sp'(f) = sp(w^-1(f)), interpolated on log power, so the peak that sat at Fk now 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..conventions import SAMPLE_RATE, frame_times, n_frames
-from ..editing import EditRequest, target_per_frame
+from ..editing import EditRequest, build_options, target_per_frame
 from ..errors import ArgumentError
 
 FRAME_PERIOD_MS = 5.0
@@ -42,10 +44,11 @@ MIN_GAP_HZ = 100.0
 N_MEASURED = 4  # F1..F4: F4 is the upper neighbour of F3
 
 
-def _pyworld():
+def load_pyworld():
+    """The pyworld module (imported quietly: it imports the deprecated pkg_resources)."""
     import warnings
 
-    with warnings.catch_warnings():  # pyworld imports the deprecated pkg_resources
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         import pyworld
     return pyworld
@@ -53,13 +56,34 @@ def _pyworld():
 
 def analyse(x: np.ndarray, sample_rate: int = SAMPLE_RATE):
     """WORLD analysis: (f0, times, envelope, aperiodicity), all per 5 ms frame."""
-    pyworld = _pyworld()
+    pyworld = load_pyworld()
     x = np.ascontiguousarray(x, dtype=np.float64)
     f0, times = pyworld.harvest(x, sample_rate, f0_floor=F0_FLOOR, f0_ceil=F0_CEIL,
                                 frame_period=FRAME_PERIOD_MS)
-    envelope = pyworld.cheaptrick(x, f0, times, sample_rate)
-    aperiodicity = pyworld.d4c(x, f0, times, sample_rate)
+    envelope, aperiodicity = envelope_and_aperiodicity(x, f0, times, sample_rate)
     return f0, times, envelope, aperiodicity
+
+
+def envelope_and_aperiodicity(x: np.ndarray, f0: np.ndarray, times: np.ndarray,
+                              sample_rate: int = SAMPLE_RATE) -> tuple[np.ndarray, np.ndarray]:
+    """CheapTrick envelope and D4C aperiodicity [T, 513 at 16 kHz] of ``x`` given its f0
+    (Hz, 0 where unvoiced) at ``times`` (s): any f0 track on any frame grid."""
+    pyworld = load_pyworld()
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    f0 = np.ascontiguousarray(f0, dtype=np.float64)
+    times = np.ascontiguousarray(times, dtype=np.float64)
+    return pyworld.cheaptrick(x, f0, times, sample_rate), pyworld.d4c(x, f0, times, sample_rate)
+
+
+def synthesize(f0: np.ndarray, envelope: np.ndarray, aperiodicity: np.ndarray, n_samples: int,
+               frame_period_ms: float = FRAME_PERIOD_MS, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """pyworld's synthesis, cut or zero-padded to ``n_samples``; float32."""
+    y = load_pyworld().synthesize(np.ascontiguousarray(f0, dtype=np.float64),
+                                  np.ascontiguousarray(envelope, dtype=np.float64),
+                                  np.ascontiguousarray(aperiodicity, dtype=np.float64),
+                                  sample_rate, frame_period_ms)
+    y = y[:n_samples] if len(y) >= n_samples else np.pad(y, (0, n_samples - len(y)))
+    return y.astype(np.float32)
 
 
 def _on_world_frames(target, n_samples: int, times: np.ndarray) -> np.ndarray:
@@ -118,9 +142,18 @@ def warp_envelope(envelope: np.ndarray, src: np.ndarray, dst: np.ndarray,
     return np.exp(np.interp(back, freqs, np.log(np.maximum(envelope, 1e-300))))
 
 
-def edit_audio(audio: np.ndarray, request: EditRequest, **_ignored) -> np.ndarray:
+@dataclass(frozen=True)
+class WorldOptions:
+    """Method "world" has no options (its analysis settings are the module's constants)."""
+
+
+Options = WorldOptions
+
+
+def edit_audio(audio: np.ndarray, request: EditRequest, options: WorldOptions | None = None,
+               **kwargs) -> np.ndarray:
     """Edit f0, formants or voicing with WORLD; returns audio of the same length."""
-    pyworld = _pyworld()
+    build_options(WorldOptions, "world", options, kwargs)
     x = np.asarray(audio, dtype=np.float64)
     f0, times, envelope, aperiodicity = analyse(x)
     voiced = f0 > 0
@@ -147,7 +180,4 @@ def edit_audio(audio: np.ndarray, request: EditRequest, **_ignored) -> np.ndarra
             warp_envelope(envelope[t], *warp_anchors(source[t], target[t], edited, nyquist))
             for t in range(len(times))])
 
-    y = pyworld.synthesize(np.ascontiguousarray(f0), np.ascontiguousarray(envelope),
-                           np.ascontiguousarray(aperiodicity), SAMPLE_RATE, FRAME_PERIOD_MS)
-    y = y[: len(x)] if len(y) >= len(x) else np.pad(y, (0, len(x) - len(y)))
-    return y.astype(np.float32)
+    return synthesize(f0, envelope, aperiodicity, len(x))

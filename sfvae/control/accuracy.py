@@ -141,13 +141,13 @@ def decoded_harmonic_contrast(model, audio: np.ndarray, n_harmonics: int = 7) ->
     envelope (contrast near 0 dB) leaves the pitch to the phase reconstruction.
     """
     from .. import audio as audio_io
-    from ..conventions import SAMPLE_RATE, N_FFT
-    from .editor import analyse, frame_f0
+    from ..conventions import N_FFT, SAMPLE_RATE
+    from .analysis import analyse
 
-    state = analyse(audio_io.check_audio(audio), model)
-    power = np.abs(state["spec"]) ** 2 + audio_io.POWER_FLOOR
-    decoded = model.decode_numpy(state["z"]).astype(np.float64)
-    f0 = frame_f0(audio, power.shape[0])
+    analysis = analyse(audio_io.check_audio(audio), model)
+    power = analysis.power + audio_io.POWER_FLOOR
+    decoded = model.decode_numpy(analysis.z).astype(np.float64)
+    f0 = analysis.f0
     bin_hz = SAMPLE_RATE / N_FFT
     contrast = {"decoded": [], "input": []}
     for t in np.flatnonzero(np.isfinite(f0)):

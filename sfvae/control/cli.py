@@ -8,11 +8,10 @@ import sys
 import warnings
 from pathlib import Path
 
-from ..editing import METHODS, EditRequest, edit_file, parse_target
+from ..editing import METHODS, EditRequest, edit_file, edit_files, parse_target
 from ..errors import ArgumentError
 from ..factors import DEFAULT_GRID_SET, GRID_SETS
 from ..fileio import check_output
-
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
@@ -67,32 +66,28 @@ def _learn(args: argparse.Namespace) -> int:
 
 
 def _edit(args: argparse.Namespace) -> int:
-    check_output(args.output, "audio", inputs=[args.input], overwrite=args.overwrite)
-    if args.method not in METHODS:
-        raise ArgumentError(f"unknown method {args.method!r}; choose one of {', '.join(METHODS)}")
     targets = {n: parse_target(getattr(args, n), n) for n in ("f0", "f1", "f2", "f3")
                if getattr(args, n) is not None}
     request = EditRequest(**targets, f0_scale=args.f0_scale, whisper=args.whisper)
-    options = {}
-    if args.refine is not None:
-        if args.method != "sfvae":
-            raise ArgumentError(f"--refine applies to method sfvae only, not {args.method}")
-        if args.refine < 0:
-            raise ArgumentError(f"--refine {args.refine}: give a number of iterations >= 0")
-    if args.source is not None and args.method != "sfvae":
-        raise ArgumentError(f"--source applies to method sfvae only, not {args.method}")
-    for key in ("model", "control", "phase", "refine", "source"):
-        if getattr(args, key) is not None:
-            options[key] = getattr(args, key)
-    if args.phase is not None:
-        from .. import phase as phase_mod
-
-        if args.phase not in phase_mod.METHODS:
-            raise ArgumentError(f"unknown phase reconstruction method {args.phase!r}; "
-                                f"choose one of {', '.join(phase_mod.METHODS)}")
+    # Only the options given: each method's options class says which it has (exit 2 otherwise).
+    options = {key: getattr(args, key) for key in ("model", "control", "phase", "refine",
+                                                   "source", "renderer")
+               if getattr(args, key) is not None}
+    if args.output is not None and len(args.input) > 1:
+        raise ArgumentError(f"{len(args.input)} inputs: give an output folder with -O/--out-dir, "
+                            "not -o")
+    # Every output is checked before any work (writable, a format for its extension, not an
+    # input unless --overwrite).
+    outputs = ([args.output] if args.output is not None
+               else [Path(args.out_dir) / Path(name).name for name in args.input])
+    for output in outputs:
+        check_output(output, "audio", inputs=args.input, overwrite=args.overwrite)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        edit_file(args.input, args.output, request, method=args.method, **options)
+        if args.output is not None:
+            edit_file(args.input[0], args.output, request, method=args.method, **options)
+        else:
+            edit_files(args.input, args.out_dir, request, method=args.method, **options)
     print_warnings(caught)
     return 0
 
@@ -128,9 +123,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_learn)
 
     p = sub.add_parser("edit", help="set f0 and/or formants of a recording, or whisper it")
-    p.add_argument("input", metavar="IN")
-    p.add_argument("-o", "--output", required=True, metavar="OUT")
-    p.add_argument("--overwrite", action="store_true", help="allow OUT to be IN itself")
+    p.add_argument("input", metavar="IN", nargs="+",
+                   help="input file(s); several need -O (model and start-up paid once)")
+    out = p.add_mutually_exclusive_group(required=True)
+    out.add_argument("-o", "--output", metavar="OUT", help="output file (one input)")
+    out.add_argument("-O", "--out-dir", metavar="DIR",
+                     help="output folder: each input is written there under its own name")
+    p.add_argument("--overwrite", action="store_true", help="allow an output to be an input itself")
     p.add_argument("--f0", metavar="HZ|START:END", help="f0 in Hz, or a linear ramp")
     p.add_argument("--f0-scale", type=float, metavar="R", help="multiply the input's own f0")
     for n in ("f1", "f2", "f3"):
@@ -142,11 +141,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--phase", help="phase reconstruction (sfvae method): see sfvae.phase.METHODS")
     p.add_argument("--refine", type=int, metavar="N",
                    help="decoder-in-the-loop refinement iterations (sfvae method; default 3, "
-                        "0 = the paper's one-shot edit)")
-    p.add_argument("--source", choices=("auto", "decoded"),
+                        "and 0 for edits the world/hnm renderers synthesise; 0 = the paper's "
+                        "one-shot edit)")
+    p.add_argument("--source", metavar="auto|decoded",
                    help="auto (default): edits that leave f0 alone apply the decoded envelope "
-                        "change to the input's own source; decoded: always decode and "
-                        "reconstruct the phase, as the paper does")
+                        "change to the input's own source, others go to --renderer; decoded: "
+                        "always decode and reconstruct the phase, as the paper does "
+                        "(--source decoded --refine 0 is the paper's method)")
+    p.add_argument("--renderer", metavar="world|hnm|decoded",
+                   help="sfvae method, edits that change f0 or whisper: world (default; WORLD "
+                        "synthesis at the requested f0, envelope from the edited latent), hnm "
+                        "(harmonic-plus-noise, faster), decoded (decode + phase reconstruction)")
     p.set_defaults(func=_edit)
 
     p = sub.add_parser("estimate", help="f0 and f1-f3 per frame read off the latent space")

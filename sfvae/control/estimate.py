@@ -15,9 +15,10 @@ import numpy as np
 
 from .. import audio as audio_io
 from ..conventions import frame_times
-from ..editing import FACTORS
+from ..factors import FACTORS
 from ..fileio import write_text
-from .editor import analyse, resolve
+from .analysis import analyse
+from .editor import resolve
 
 COLUMNS = ("time",) + FACTORS
 
@@ -26,14 +27,14 @@ def estimate(audio: np.ndarray, model=None, control=None) -> dict[str, np.ndarra
     """{'time': [T] s, 'f0'..'f3': [T] Hz} for a 16 kHz mono waveform."""
     audio = audio_io.check_audio(audio)
     model, control = resolve(model, control)
-    state = analyse(audio, model)
-    z = state["z"]
+    analysis = analyse(audio, model, track_f0=False)
+    z = analysis.z
     out = {"time": frame_times(z.shape[0])}
     voice_f0 = None
     if control.speaker_f0:
         # The voice's f0 chooses the speakers' regressions: estimated first with the pooled
         # regression, then once more with the speakers' (over the louder frames).
-        energy = 10 * np.log10(np.sum(np.abs(state["spec"]) ** 2, axis=1) + 1e-12)
+        energy = 10 * np.log10(np.sum(analysis.power, axis=1) + 1e-12)
         loud = energy > energy.max() - 30.0
         f0_coords = control.project("f0", z[loud])
         voice_f0 = float(np.median(control.invert("f0", f0_coords)))

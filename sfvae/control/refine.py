@@ -8,7 +8,8 @@ and the subspaces are not orthogonal (setting f0 moves F1). Refinement measures 
 formants of the decoded power spectra and takes a few damped Gauss-Newton steps, per
 frame, inside the span of the formant subspaces: the edited formants go to their targets,
 the others back to their values in the input, and f0's coordinates stay where the edit put
-them (or, when f0 is not edited, go back to the input's) (a step outside that span, or along f0's axes, disturbs the harmonics). The Jacobian
+them (or, when f0 is not edited, go back to the input's) (a step outside that span, or
+along f0's axes, disturbs the harmonics). The Jacobian
 is taken by finite differences through the decoder (one decode per axis of the span)
 at the first iterate and updated by Broyden's rank-one rule after each step.
 
@@ -27,12 +28,12 @@ import functools
 import numpy as np
 import torch
 
+from ..factors import FORMANTS
 from ..conventions import N_FFT, SAMPLE_RATE
 
 CEILING_HZ = 5500.0
 LPC_ORDER = 10           # 5 formants, Praat's default
 PRE_EMPHASIS_HZ = 50.0   # Praat's default
-FORMANTS = ("f1", "f2", "f3")
 FD_STEP = 0.05           # latent step of the finite-difference Jacobian
 F0_KEEP = 1.0            # weight of keeping f0's coordinates (rows of the least squares)
 LEVENBERG = 1e-3         # damping of the normal equations

@@ -39,7 +39,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from .. import audio as audio_io
 from ..conventions import SAMPLE_RATE
 from ..demo import example_path
-from ..editing import METHODS, EditRequest, edit, parse_target
+from ..editing import METHODS, EditRequest, edit, option_names, parse_target
 from ..errors import ArgumentError, InputError, SfvaeError
 from . import views
 from .sessions import Limits, Session, SessionStore, UnknownSession
@@ -173,9 +173,10 @@ def create_app(model=None, control=None, limits: Limits | None = None,
 
     def run_edit(audio: np.ndarray, request: EditRequest, method: str,
                  refine: int | None = None) -> tuple[np.ndarray, list[str]]:
-        options = {"model": model, "control": control}   # an unknown method: edit() says so
-        if method == "sfvae" and refine is not None:
-            options["refine"] = refine
+        # An unknown method: edit() says so; each method takes only the options it has.
+        given = {"model": model, "control": control, "refine": refine}
+        names = option_names(method) if method in METHODS else ()
+        options = {k: v for k, v in given.items() if k in names and v is not None}
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             out = edit(audio, request, method=method, **options)
