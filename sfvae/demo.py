@@ -208,7 +208,9 @@ def _main(args) -> int:
 
     from .control.cli import print_warnings
     from .errors import InputError
+    from .fileio import check_output
 
+    check_output(args.output, "dir")
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

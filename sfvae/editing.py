@@ -22,7 +22,7 @@ import numpy as np
 
 from . import audio as audio_io
 from .errors import ArgumentError
-from .factors import FACTORS
+from .factors import FACTORS, FORMANTS
 
 # A target: a constant in Hz, a (start, end) linear ramp over the file, or one value per frame.
 Target = Union[float, tuple[float, float], np.ndarray, None]
@@ -147,20 +147,30 @@ def edit(audio: np.ndarray, request: EditRequest, method: str = "sfvae", options
 
     ``options``: the method's options object (e.g. ``SfvaeOptions(refine=0)``), or its
     fields as keywords (``model=..., renderer="world"``); unknown names are an ArgumentError.
+    Formant targets must keep F1 < F2 < F3 (:func:`check_formant_order`). Inputs longer than
+    :data:`sfvae.blocks.LONG_INPUT` samples are edited in overlapping blocks
+    (:mod:`sfvae.blocks`), so that memory does not grow with their length.
     """
+    from . import blocks
+
     audio = audio_io.check_audio(audio)
     if request.is_empty():
         raise ArgumentError("nothing to edit: give --f0, --f0-scale, --f1, --f2, --f3 or --whisper")
     module = method_module(method)
-    return module.edit_audio(audio, request, build_options(module.Options, method, options, fields))
+    options = build_options(module.Options, method, options, fields)
+    if audio.size > blocks.LONG_INPUT:
+        return blocks.edit_array(audio, request, method, options=options)
+    check_formant_order(request, audio)
+    return module.edit_audio(audio, request, options)
 
 
 def edit_file(in_path: str | os.PathLike, out_path: str | os.PathLike, request: EditRequest,
               method: str = "sfvae", options=None, **fields) -> Path:
-    """Read ``in_path``, edit it, write ``out_path`` atomically (nothing written on error)."""
-    x = audio_io.load(in_path)
-    y = edit(x, request, method=method, options=options, **fields)
-    return audio_io.save(out_path, y)
+    """Read ``in_path``, edit it, write ``out_path`` atomically (nothing written on error);
+    long files are read, edited and written block by block (:func:`sfvae.blocks.edit_file`)."""
+    from . import blocks
+
+    return blocks.edit_file(in_path, out_path, request, method, options=options, **fields)
 
 
 def edit_files(in_paths: Sequence[str | os.PathLike], out_dir: str | os.PathLike,
@@ -186,3 +196,48 @@ def edit_files(in_paths: Sequence[str | os.PathLike], out_dir: str | os.PathLike
         except ArgumentError as exc:
             raise ArgumentError(f"{path}: {exc}") from None
     return [audio_io.save(out_dir / name, y) for name, y in zip(names, outputs, strict=True)]
+
+
+def own_formants(audio: np.ndarray) -> dict[str, float]:
+    """The input's F1-F3 (Praat medians over its voiced frames; NaN where Praat finds none)."""
+    from .measure import measure_formants, pitch_track
+
+    values = measure_formants(audio, voiced=pitch_track(audio))
+    return {name: float(v) for name, v in zip(FORMANTS, values, strict=True)}
+
+
+def check_formant_order(request: EditRequest, audio: np.ndarray | None = None,
+                        own: dict[str, float] | None = None) -> None:
+    """ArgumentError unless F1 < F2 < F3 holds after the edit, on every frame of the targets,
+    with the formants not edited at the input's own values (``own``, else measured on
+    ``audio`` with Praat; measured only when a formant is edited and a neighbour is not).
+    Target values outside the human range (sfvae.factors.HUMAN_RANGES) are left to the
+    method's range check, whose message is the clearer one there."""
+    from .factors import HUMAN_RANGES
+
+    edited = [n for n in FORMANTS if getattr(request, n) is not None]
+    if not edited:
+        return
+    if own is None and len(edited) < len(FORMANTS) and audio is not None:
+        own = own_formants(audio)
+    own = own or {}
+    n = max([np.size(getattr(request, name)) for name in edited] + [2])
+    values = {}  # name -> (values [n], how to name them, frames where they count)
+    for name in FORMANTS:
+        target = getattr(request, name)
+        if target is not None:
+            y = target_per_frame(target, n)
+            lo, hi = HUMAN_RANGES[name]
+            values[name] = (y, f"--{name}", (y >= lo) & (y <= hi))
+        elif np.isfinite(own.get(name, np.nan)):
+            values[name] = (np.full(n, own[name]), f"the input's own {name.upper()}",
+                            np.ones(n, bool))
+    for low, high in zip(FORMANTS, FORMANTS[1:], strict=False):
+        if low in values and high in values and (low in edited or high in edited):
+            (a, a_name, a_ok), (b, b_name, b_ok) = values[low], values[high]
+            bad = np.flatnonzero((a >= b) & a_ok & b_ok)
+            if bad.size:
+                i = bad[0]
+                raise ArgumentError(f"formants out of order: {a_name} {a[i]:g} Hz is not below "
+                                    f"{b_name} {b[i]:g} Hz (F1 < F2 < F3 must hold after the "
+                                    f"edit; set both, or choose another target)")

@@ -19,11 +19,12 @@ import numpy as np
 from .errors import ArgumentError
 
 __all__ = [
-    "FACTORS", "PAPER_GRIDS", "HUMAN_RANGES", "HUMAN_GRIDS", "GRID_SETS", "DEFAULT_GRID_SET",
+    "FACTORS", "FORMANTS", "PAPER_GRIDS", "HUMAN_RANGES", "HUMAN_GRIDS", "GRID_SETS", "DEFAULT_GRID_SET",
     "EVALUATION_GRIDS", "check_factor", "check_grid_set", "grid_values", "factor_grid",
 ]
 
 FACTORS = ("f0", "f1", "f2", "f3")
+FORMANTS = FACTORS[1:]   # the filter's factors; f0 is the source's
 
 # (start, stop, step) in Hz, stop included: 201, 401, 181 and 241 values.
 PAPER_GRIDS: dict[str, tuple[float, float, float]] = {

@@ -309,7 +309,11 @@ def vowel_file(tmp_path_factory):
 def test_edit_targets_at_the_range_ends_are_accepted_and_beyond_refused(
         factor, human_control_file, vowel_file, tmp_path, capsys):
     lo, hi = HUMAN_RANGES[factor]
-    base = ["edit", str(vowel_file), "--control", str(human_control_file), "--refine", "0"]
+    # F2's range ends lie beyond this vowel's own F1 (612 Hz) and F3 (2500 Hz): its
+    # neighbours are set too, so that F1 < F2 < F3 holds (issue 12).
+    order = ["--f1", "300", "--f3", "3500"] if factor == "f2" else []
+    base = ["edit", str(vowel_file), "--control", str(human_control_file), "--refine", "0",
+            *order]
     for value in (lo, hi):
         out = tmp_path / f"{value:g}.wav"
         assert main([*base, "-o", str(out), f"--{factor}", f"{value:g}"]) == 0, value

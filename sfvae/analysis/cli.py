@@ -6,8 +6,10 @@ import argparse
 
 
 def _analyze(args: argparse.Namespace) -> int:
+    from ..fileio import check_output
     from .report import analyze
 
+    check_output(args.output, "dir")
     report = analyze(args.output, model=args.model, control=args.control,
                      subspaces=args.subspaces, compare=args.compare, factors=args.factors,
                      grid_stride=args.grid_stride, seed=args.seed, jobs=args.jobs,

@@ -11,6 +11,7 @@ from pathlib import Path
 from ..editing import METHODS, EditRequest, edit_file, edit_files, parse_target
 from ..errors import ArgumentError
 from ..factors import DEFAULT_GRID_SET, GRID_SETS
+from ..fileio import check_output
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
@@ -41,6 +42,7 @@ def _learn_command(args: argparse.Namespace) -> str:
 def _learn(args: argparse.Namespace) -> int:
     from .learn import learn
 
+    check_output(args.output, inputs=[args.model])
     n_axes = None
     if args.axes:
         try:
@@ -74,6 +76,12 @@ def _edit(args: argparse.Namespace) -> int:
     if args.output is not None and len(args.input) > 1:
         raise ArgumentError(f"{len(args.input)} inputs: give an output folder with -O/--out-dir, "
                             "not -o")
+    # Every output is checked before any work (writable, a format for its extension, not an
+    # input unless --overwrite).
+    outputs = ([args.output] if args.output is not None
+               else [Path(args.out_dir) / Path(name).name for name in args.input])
+    for output in outputs:
+        check_output(output, "audio", inputs=args.input, overwrite=args.overwrite)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if args.output is not None:
@@ -87,6 +95,8 @@ def _edit(args: argparse.Namespace) -> int:
 def _estimate(args: argparse.Namespace) -> int:
     from .estimate import estimate_file, to_csv, write_csv
 
+    if args.csv:
+        check_output(args.csv, inputs=[args.input], option="--csv")
     table = estimate_file(args.input, model=args.model, control=args.control)
     if args.csv:
         write_csv(args.csv, table)
@@ -119,6 +129,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     out.add_argument("-o", "--output", metavar="OUT", help="output file (one input)")
     out.add_argument("-O", "--out-dir", metavar="DIR",
                      help="output folder: each input is written there under its own name")
+    p.add_argument("--overwrite", action="store_true", help="allow an output to be an input itself")
     p.add_argument("--f0", metavar="HZ|START:END", help="f0 in Hz, or a linear ramp")
     p.add_argument("--f0-scale", type=float, metavar="R", help="multiply the input's own f0")
     for n in ("f1", "f2", "f3"):

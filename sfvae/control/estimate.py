@@ -45,7 +45,10 @@ def estimate(audio: np.ndarray, model=None, control=None) -> dict[str, np.ndarra
 
 
 def estimate_file(path: str | os.PathLike, **kwargs) -> dict[str, np.ndarray]:
-    return estimate(audio_io.load(path), **kwargs)
+    """:func:`estimate` of a file; long files block by block (:func:`sfvae.blocks.estimate_file`)."""
+    from ..blocks import estimate_file as in_blocks
+
+    return in_blocks(path, **kwargs)
 
 
 def to_csv(table: dict[str, np.ndarray]) -> str:

@@ -154,11 +154,23 @@ class Control:
         path = Path(path)
         if not path.exists():
             raise InputError(path, "no such control file")
+        if path.is_dir():
+            raise InputError(path, "is a directory, not a control file")
         try:
-            with np.load(path, allow_pickle=False) as data:
+            data = np.load(path, allow_pickle=False)
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+            # numpy's own message asks to "load it unsafely" (pickle): never the advice here.
+            raise InputError(path, "not an sfvae control file (not an .npz archive; control "
+                                   "files are written by `sfvae learn`)") from None
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise InputError(path, "not an sfvae control file (a single .npy array, not an "
+                                   ".npz archive written by `sfvae learn`)")
+        try:
+            with data:
                 arrays = {k: data[k] for k in data.files}
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-            raise InputError(path, f"not a readable control file ({str(exc)[:100]})") from None
+            problem = " ".join(str(exc).split())[:80]
+            raise InputError(path, f"truncated or corrupt control file ({problem})") from None
         if str(arrays.get("format", "")) != FORMAT:
             raise InputError(path, "not an sfvae control file (no sfvae-control header)")
         if int(arrays["version"]) > VERSION:
@@ -175,9 +187,13 @@ class Control:
                     _regression(arrays, name), speakers)
             speaker_f0 = {str(n): float(f) for n, f in zip(arrays.get("speakers", []),
                                                           arrays.get("speaker_f0", []))}
+            metadata = json.loads(str(arrays["metadata"]))
         except KeyError as exc:
             raise InputError(path, f"control file is missing array {exc}") from None
-        return cls(factors, json.loads(str(arrays["metadata"])), speaker_f0)
+        except (ValueError, TypeError, IndexError) as exc:  # wrong dtypes, shapes, bad JSON
+            problem = " ".join(str(exc).split())[:80]
+            raise InputError(path, f"control file holds malformed arrays ({problem})") from None
+        return cls(factors, metadata, speaker_f0)
 
 
 def _regression(arrays: dict, prefix: str) -> PiecewiseLinear:

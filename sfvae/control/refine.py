@@ -28,12 +28,12 @@ import functools
 import numpy as np
 import torch
 
+from ..factors import FORMANTS
 from ..conventions import N_FFT, SAMPLE_RATE
 
 CEILING_HZ = 5500.0
 LPC_ORDER = 10           # 5 formants, Praat's default
 PRE_EMPHASIS_HZ = 50.0   # Praat's default
-FORMANTS = ("f1", "f2", "f3")
 FD_STEP = 0.05           # latent step of the finite-difference Jacobian
 F0_KEEP = 1.0            # weight of keeping f0's coordinates (rows of the least squares)
 LEVENBERG = 1e-3         # damping of the normal equations

@@ -15,8 +15,10 @@ def _split(text: str, name: str) -> tuple[str, ...]:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    from ..fileio import check_output
     from .harness import DEFAULT_TARGETS, EvalConfig, evaluate
 
+    check_output(args.output, "dir")
     config = EvalConfig(
         data="vowels" if args.quick and args.data is None else (args.data or "vowels"),
         methods=_split(args.methods, "methods"), factors=_split(args.factors, "factors"),

@@ -19,6 +19,7 @@ delta_<factor>.png (error against target value, per method).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
@@ -127,6 +128,44 @@ def _init_worker(config: EvalConfig, method_options: dict, threads: int) -> None
     warm = synthesize(150.0, (600.0, 1500.0, 2500.0), 0.5)
     for method, opts in options.items():
         edit(warm, EditRequest(f0=140.0), method=method, **opts)
+
+
+@contextlib.contextmanager
+def workers_ignore_ctrl_c():
+    """Processes started inside are born ignoring SIGINT (an ignored signal stays ignored
+    across exec, and Python then installs no KeyboardInterrupt handler): the terminal sends
+    Ctrl-C to the whole process group, and the main process alone acts on it
+    (:func:`stop_pool`), with no worker traceback, even from one still importing."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def stop_pool(pool: ProcessPoolExecutor, grace: float = 0.5) -> None:
+    """End a process pool now: pending tasks cancelled, running workers terminated (SIGTERM,
+    then SIGKILL after ``grace`` s) and reaped. ProcessPoolExecutor.shutdown waits for the
+    running tasks (seconds per edit), which is what Ctrl-C must not do."""
+    import multiprocessing
+
+    pool.shutdown(wait=False, cancel_futures=True)
+    workers = multiprocessing.active_children()
+    for proc in workers:
+        proc.terminate()
+    deadline = time.monotonic() + grace
+    for proc in workers:
+        proc.join(max(0.0, deadline - time.monotonic()))
+        if proc.is_alive():
+            proc.kill()
+            proc.join(1.0)
+    pool.shutdown(wait=True)  # its queues and threads, now that no worker holds them
 
 
 def _scores(audio: np.ndarray) -> dict[str, float]:
@@ -378,11 +417,17 @@ def evaluate(config: EvalConfig) -> dict:
             import multiprocessing
 
             ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(config.jobs, mp_context=ctx, initializer=_init_worker,
-                                     initargs=(config, options, threads)) as pool:
-                futures = [pool.submit(run_task, t) for t in tasks]
+            pool = ProcessPoolExecutor(config.jobs, mp_context=ctx, initializer=_init_worker,
+                                       initargs=(config, options, threads))
+            try:
+                with workers_ignore_ctrl_c():  # the submits start the workers
+                    futures = [pool.submit(run_task, t) for t in tasks]
                 for fut in as_completed(futures):
                     write(fut.result())
+            except BaseException:
+                stop_pool(pool)  # Ctrl-C or an error: no worker finishes its task first
+                raise
+            pool.shutdown()
     if bar is not None:
         bar.close()
     from .report import write_reports

@@ -94,8 +94,12 @@ def run_info(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..fileio import check_output
     from .train import TrainConfig, train
 
+    check_output(args.output, inputs=[args.init])
+    if args.cache is not None:
+        check_output(args.cache, "dir", option="--cache")
     workers = args.workers if args.workers is not None else min(4, os.cpu_count() or 1)
     if workers < 0:
         raise ArgumentError(f"--workers must be >= 0, got {workers}")

@@ -10,6 +10,7 @@ frames from many files and utterances while reads stay sequential and memory bou
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import multiprocessing
@@ -209,6 +210,7 @@ def build_frame_cache(files: Sequence[str | os.PathLike], cache_dir: str | os.Pa
     files = [Path(f) for f in files]
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(cache_dir)
     key = _files_key(files, noise_floor_db)
     data_path = cache_dir / f"{name}-{key}.f32"
     index_path = cache_dir / f"{name}-{key}.json"
@@ -224,6 +226,7 @@ def build_frame_cache(files: Sequence[str | os.PathLike], cache_dir: str | os.Pa
     bar = tqdm(total=len(files), desc=f"frames ({name})", unit="file", disable=not progress,
                mininterval=1.0 if sys.stderr.isatty() else 30.0)
     with atomic_path(data_path) as tmp, open(tmp, "wb") as out:
+        fcntl.flock(out.fileno(), fcntl.LOCK_EX)  # "being written": not stale while held
         if workers > 1 and len(files) > 2 * workers:  # else a pool costs more than it saves
             ctx = multiprocessing.get_context("spawn")  # no fork after torch/OpenMP start-up
             with ctx.Pool(workers, initializer=_worker_init) as pool:
@@ -243,6 +246,36 @@ def build_frame_cache(files: Sequence[str | os.PathLike], cache_dir: str | os.Pa
     write_text(index_path, json.dumps({"n_frames": total, "files": done, "offsets": offsets,
                                        "skipped": skipped}))
     return frameset
+
+
+# Temporary files of the cache (sfvae.fileio.atomic_path names: ".<target>.<random><suffix>").
+STALE_INDEX_SECONDS = 3600.0
+
+
+def remove_stale_temporaries(cache_dir: str | os.PathLike) -> list[Path]:
+    """Delete the temporary files a killed run (kill -9, power loss) left in a frame cache;
+    returns them. A frames temporary is stale when no process holds its lock (the writer
+    holds an flock while it writes, so a concurrent run's file is kept); an index
+    temporary (written in milliseconds, not locked) when older than STALE_INDEX_SECONDS."""
+    import time
+
+    removed = []
+    for tmp in Path(cache_dir).glob(".*.f32.*.f32"):
+        try:
+            with open(tmp, "rb") as fh:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                tmp.unlink()
+            removed.append(tmp)
+        except OSError:  # locked by a live writer, or gone meanwhile
+            continue
+    for tmp in Path(cache_dir).glob(".*.json.*.json"):
+        try:
+            if time.time() - tmp.stat().st_mtime > STALE_INDEX_SECONDS:
+                tmp.unlink()
+                removed.append(tmp)
+        except OSError:
+            continue
+    return removed
 
 
 def _append_all(results, out, offsets, done, skipped, bar) -> None:

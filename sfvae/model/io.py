@@ -12,6 +12,7 @@ reference WSJ0 weights); its config is read off the tensor shapes.
 from __future__ import annotations
 
 import json
+import math
 import os
 import zipfile
 from importlib import resources
@@ -78,14 +79,57 @@ def read_model_file(path: str | os.PathLike) -> dict:
         if obj.get("version", 0) > VERSION:
             raise InputError(path, f"model format version {obj['version']} is newer than this "
                                    f"sfvae understands ({VERSION}); upgrade sfvae")
-        state, config = obj["state_dict"], VAEConfig.from_dict(obj["config"])
+        state, config = obj.get("state_dict"), _config(path, obj.get("config"))
         metadata = obj.get("metadata", {})
+        if not isinstance(state, dict):
+            raise InputError(path, "model file has no state_dict of weights")
     elif isinstance(obj, dict) and all(f"{n}.weight" in obj for n in _LAYERS):
-        state, config, metadata = obj, _config_from_state_dict(obj), {"source": "bare state dict"}
+        try:
+            config = _config_from_state_dict(obj)
+        except (AttributeError, IndexError, TypeError):
+            raise InputError(path, "state dict layers fc1..fc31 are not 2-D weight tensors") from None
+        state, metadata = obj, {"source": "bare state dict"}
     else:
         raise InputError(path, "not an sfvae model file (no sfvae header and not a state dict "
                                "with the released layer names fc1..fc6)")
     return {"config": config, "state_dict": state, "metadata": metadata}
+
+
+def _config(path: Path, config) -> VAEConfig:
+    """VAEConfig from a model file's config dict; InputError naming the first bad field (a
+    config edited by hand may hold strings or negative sizes, which torch reports only as
+    an unrelated TypeError deep in nn.Linear)."""
+    if not isinstance(config, dict):
+        raise InputError(path, f"model config must be a mapping, not {type(config).__name__}")
+    for name, field in VAEConfig.__dataclass_fields__.items():
+        if name not in config:
+            continue
+        value = config[name]
+        if field.type in (int, "int"):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InputError(path, f"model config {name} must be a positive integer, "
+                                       f"not {value!r}")
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                not math.isfinite(value):
+            raise InputError(path, f"model config {name} must be a number, not {value!r}")
+    return VAEConfig.from_dict(config)
+
+
+def _check_weights(path: Path, model: VAE, state: dict) -> None:
+    """One line naming the first weight that is missing, extra, not a tensor or misshapen."""
+    expected = model.state_dict()
+    for key, want in expected.items():
+        if key not in state:
+            raise InputError(path, f"weights lack {key} (the config needs {tuple(want.shape)})")
+        got = state[key]
+        if not isinstance(got, torch.Tensor):
+            raise InputError(path, f"weight {key} is a {type(got).__name__}, not a tensor")
+        if tuple(got.shape) != tuple(want.shape):
+            raise InputError(path, f"weight {key} has shape {tuple(got.shape)} but the config "
+                                   f"needs {tuple(want.shape)}")
+    extra = sorted(set(state) - set(expected))
+    if extra:
+        raise InputError(path, f"unexpected weight {extra[0]} (not a layer of this model)")
 
 
 def load_model(path: str | os.PathLike | None = None) -> VAE:
@@ -95,10 +139,12 @@ def load_model(path: str | os.PathLike | None = None) -> VAE:
         raise InputError(path, "the default model is not installed with this copy of sfvae")
     payload = read_model_file(path)
     model = VAE(payload["config"])
+    _check_weights(path, model, payload["state_dict"])
     try:
         model.load_state_dict(payload["state_dict"])
     except RuntimeError as exc:
-        raise InputError(path, f"weights do not fit the stored config ({str(exc)[:120]})") from None
+        problem = " ".join(str(exc).split())[:120]
+        raise InputError(path, f"weights do not fit the stored config ({problem})") from None
     model.metadata = payload["metadata"]
     model.eval()
     return model
