@@ -21,7 +21,7 @@ from .conventions import (
     CENTER, HOP_LENGTH, N_FFT, PAD_MODE, POWER_FLOOR, SAMPLE_RATE, WIN_LENGTH,
 )
 from .errors import InputError
-from .fileio import atomic_path, audio_format
+from .fileio import atomic_path, audio_format, check_input
 
 __all__ = [
     "load", "from_file", "check_audio", "check_peak", "resample", "normalize_peak", "stft", "istft",
@@ -118,11 +118,7 @@ def open_audio(path: str | os.PathLike, warn: bool = True) -> sf.SoundFile:
     (``warn``: False for the second and later openings of one file)."""
     import warnings
 
-    path = Path(path)
-    if not path.exists():
-        raise InputError(path, "no such file")
-    if path.is_dir():
-        raise InputError(path, "is a directory, not an audio file")
+    path = check_input(path, "audio")
     try:
         fh = sf.SoundFile(str(path))
     except (sf.LibsndfileError, RuntimeError, TypeError, OSError) as exc:

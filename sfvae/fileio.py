@@ -96,6 +96,18 @@ def _probe_folder(folder: Path, target: Path) -> None:
     os.unlink(probe)
 
 
+def check_input(path: str | os.PathLike, kind: str) -> Path:
+    """``path`` as a Path; InputError naming it when it does not exist or is a folder.
+    ``kind`` names what it should be in the message ("audio", "model", "control")."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, f"no such {kind} file" if kind != "audio" else "no such file")
+    if path.is_dir():
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise InputError(path, f"is a directory, not {article} {kind} file")
+    return path
+
+
 def check_output(path: str | os.PathLike | None, kind: str = "file",
                  inputs: Iterable[str | os.PathLike | None] = (), overwrite: bool = False,
                  option: str = "-o") -> Path:

@@ -26,7 +26,7 @@ from .. import audio as audio_io
 from ..conventions import HOP_LENGTH, N_FFT
 from ..errors import ArgumentError, InputError
 from ..factors import DEFAULT_GRID_SET, FACTORS, check_grid_set, factor_grid
-from ..fileio import atomic_path
+from ..fileio import atomic_path, check_input
 from .regression import SEGMENT_CANDIDATES, PiecewiseLinear, fit_piecewise_linear
 from .subspace import Subspace, active_units, fit_subspace
 
@@ -151,11 +151,7 @@ class Control:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Control":
-        path = Path(path)
-        if not path.exists():
-            raise InputError(path, "no such control file")
-        if path.is_dir():
-            raise InputError(path, "is a directory, not a control file")
+        path = check_input(path, "control")
         try:
             data = np.load(path, allow_pickle=False)
         except (OSError, ValueError, EOFError, zipfile.BadZipFile):

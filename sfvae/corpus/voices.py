@@ -69,45 +69,31 @@ class Voice:
 _DEFAULT_F0 = {"M": 100.0, "F": 195.0}
 
 
-def _mb(db: str, language: str, text_language: str, sex: str, f0: float = 0.0) -> Voice:
-    return Voice(f"mb-{db}", language, text_language, sex, "mbrola", f0)
+# `espeak-ng --voices=mb`: database, espeak-ng language, word list and sex, then the
+# measured median f0 at -p 50 where it differs from the sex's default.
+_MBROLA_CATALOGUE = """
+af1 af af M; br1 pt-br pt M; br2 pt-br pt F 170; br3 pt-br pt M; br4 pt-br pt F
+ca1 fr-ca fr M; ca2 fr-ca fr M; cr1 hr hr M; cz2 cs cs M; de1 de de F; de2 de de M
+de3 de de F; de4 de de M; de5 de de F; de6 de de M; de7 de de F; de8 de de M; ee1 et et M
+en1 en-gb en M; fr1 fr fr M; fr2 fr fr F; fr3 fr fr M; fr4 fr fr F; fr5 fr-be fr M
+fr6 fr fr M; fr7 fr fr M; gr1 el el M; gr2 el el M; hu1 hu hu F; ic1 is is M; id1 id id M
+it3 it it M; it4 it it F; la1 la la M; lt1 lt lt M; lt2 lt lt M; ma1 ms ms F 221
+nl2 nl nl M; nl3 nl nl F 177; pl1 pl pl F; pt1 pt pt F 210; ro1 ro ro M; sw1 sv sv M
+sw2 sv sv F; tr1 tr tr M; tr2 tr tr F 205; us1 en-us en F; us2 en-us en M; us3 en-us en M
+"""
 
 
-# (database, espeak-ng language, word list, sex) from `espeak-ng --voices=mb`.
-MBROLA_VOICES: tuple[Voice, ...] = (
-    _mb("af1", "af", "af", "M"),
-    _mb("br1", "pt-br", "pt", "M"), _mb("br2", "pt-br", "pt", "F", 170),
-    _mb("br3", "pt-br", "pt", "M"), _mb("br4", "pt-br", "pt", "F"),
-    _mb("ca1", "fr-ca", "fr", "M"), _mb("ca2", "fr-ca", "fr", "M"),
-    _mb("cr1", "hr", "hr", "M"),
-    _mb("cz2", "cs", "cs", "M"),
-    _mb("de1", "de", "de", "F"), _mb("de2", "de", "de", "M"),
-    _mb("de3", "de", "de", "F"), _mb("de4", "de", "de", "M"),
-    _mb("de5", "de", "de", "F"), _mb("de6", "de", "de", "M"),
-    _mb("de7", "de", "de", "F"), _mb("de8", "de", "de", "M"),
-    _mb("ee1", "et", "et", "M"),
-    _mb("en1", "en-gb", "en", "M"),
-    _mb("fr1", "fr", "fr", "M"), _mb("fr2", "fr", "fr", "F"),
-    _mb("fr3", "fr", "fr", "M"), _mb("fr4", "fr", "fr", "F"),
-    _mb("fr5", "fr-be", "fr", "M"), _mb("fr6", "fr", "fr", "M"),
-    _mb("fr7", "fr", "fr", "M"),
-    _mb("gr1", "el", "el", "M"), _mb("gr2", "el", "el", "M"),
-    _mb("hu1", "hu", "hu", "F"),
-    _mb("ic1", "is", "is", "M"),
-    _mb("id1", "id", "id", "M"),
-    _mb("it3", "it", "it", "M"), _mb("it4", "it", "it", "F"),
-    _mb("la1", "la", "la", "M"),
-    _mb("lt1", "lt", "lt", "M"), _mb("lt2", "lt", "lt", "M"),
-    _mb("ma1", "ms", "ms", "F", 221),
-    _mb("nl2", "nl", "nl", "M"), _mb("nl3", "nl", "nl", "F", 177),
-    _mb("pl1", "pl", "pl", "F"),
-    _mb("pt1", "pt", "pt", "F", 210),
-    _mb("ro1", "ro", "ro", "M"),
-    _mb("sw1", "sv", "sv", "M"), _mb("sw2", "sv", "sv", "F"),
-    _mb("tr1", "tr", "tr", "M"), _mb("tr2", "tr", "tr", "F", 205),
-    _mb("us1", "en-us", "en", "F"), _mb("us2", "en-us", "en", "M"),
-    _mb("us3", "en-us", "en", "M"),
-)
+def _parse_catalogue(text: str) -> tuple[Voice, ...]:
+    voices = []
+    for entry in text.replace("\n", ";").split(";"):
+        if entry.strip():
+            db, language, words, sex, *f0 = entry.split()
+            voices.append(Voice(f"mb-{db}", language, words, sex, "mbrola",
+                                float(f0[0]) if f0 else 0.0))
+    return tuple(voices)
+
+
+MBROLA_VOICES: tuple[Voice, ...] = _parse_catalogue(_MBROLA_CATALOGUE)
 
 # Left out: espeak-ng 1.51 asks these databases for diphones they lack and MBROLA replaces
 # each with silence, chopping words: share of diphones lost on their own language's text

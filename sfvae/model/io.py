@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 from ..errors import InputError
-from ..fileio import atomic_path
+from ..fileio import atomic_path, check_input
 from .vae import VAE, VAEConfig
 
 FORMAT = "sfvae-model"
@@ -64,11 +64,7 @@ def _config_from_state_dict(state: dict) -> VAEConfig:
 
 def read_model_file(path: str | os.PathLike) -> dict:
     """Read and validate a model file; returns the payload dict (config, state_dict, metadata)."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(path, "no such model file")
-    if path.is_dir():
-        raise InputError(path, "is a directory, not a model file")
+    path = check_input(path, "model")
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types on truncated or foreign bytes

@@ -136,27 +136,28 @@ class Speaker:
 # formant between F1 and F2). Rolloff -12 dB/octave rather than Soundgen's -9: with the +6
 # dB/octave lip radiation it gives the -6 dB/octave speech spectrum that Praat's
 # pre-emphasis assumes; at -9 Praat over-estimates F1 by 5-20 % (benchmarks/README.md).
-# The sweeps are the table of the module docstring.
-LOW_MALE = Speaker("low-male", 85.0, (460.0, 1380.0, 2300.0, 3220.0, 4140.0), 0.92,
-                   Voice(rolloff=-12.0), {
-                       "f1": ((200.0, 750.0), {"f2": 1380.0, "f3": 2300.0}),
-                       "f2": ((600.0, 2300.0), {"f1": 300.0, "f3": 2650.0}),
-                       "f3": ((1700.0, 2700.0), {"f1": 460.0, "f2": 1300.0})})
-MALE = Speaker("male", 115.0, (500.0, 1500.0, 2500.0, 3500.0, 4500.0), 1.0,
-               Voice(rolloff=-12.0), {
-                   "f1": ((220.0, 850.0), {"f2": 1500.0, "f3": 2500.0}),
-                   "f2": ((650.0, 2500.0), {"f1": 320.0, "f3": 2850.0}),
-                   "f3": ((1800.0, 3000.0), {"f1": 500.0, "f2": 1400.0})})
-FEMALE = Speaker("female", 210.0, (550.0, 1650.0, 2750.0, 3850.0, 4950.0), 1.1,
-                 Voice(rolloff=-12.0), {
-                     "f1": ((250.0, 1000.0), {"f2": 1650.0, "f3": 2750.0}),
-                     "f2": ((750.0, 2800.0), {"f1": 360.0, "f3": 3200.0}),
-                     "f3": ((1950.0, 3400.0), {"f1": 550.0, "f2": 1550.0})})
-CHILD = Speaker("child", 280.0, (650.0, 1950.0, 3250.0, 4550.0, 5850.0), 1.3,
-                Voice(rolloff=-12.0), {
-                    "f1": ((300.0, 1100.0), {"f2": 1950.0, "f3": 3250.0}),
-                    "f2": ((900.0, 3000.0), {"f1": 420.0, "f3": 3450.0}),
-                    "f3": ((2150.0, 3800.0), {"f1": 650.0, "f2": 1700.0})})
+# The table of the module docstring: per voice, f0, neutral F1-F5 and the formant scale,
+# then each formant factor's sweep (low, high) with the two other formants held meanwhile.
+_SPEAKER_TABLE = """
+voice     f0 | neutral F1-F5            | scale | F1 sweep; F2 F3    | F2 sweep; F1 F3   | F3 sweep; F1 F2
+low-male  85 | 460 1380 2300 3220 4140  | 0.92  | 200 750 1380 2300  | 600 2300 300 2650 | 1700 2700 460 1300
+male     115 | 500 1500 2500 3500 4500  | 1.0   | 220 850 1500 2500  | 650 2500 320 2850 | 1800 3000 500 1400
+female   210 | 550 1650 2750 3850 4950  | 1.1   | 250 1000 1650 2750 | 750 2800 360 3200 | 1950 3400 550 1550
+child    280 | 650 1950 3250 4550 5850  | 1.3   | 300 1100 1950 3250 | 900 3000 420 3450 | 2150 3800 650 1700
+"""
+_HELD = {"f1": ("f2", "f3"), "f2": ("f1", "f3"), "f3": ("f1", "f2")}
+
+
+def _speaker(name: str) -> Speaker:
+    rows = {line.split()[0]: line for line in _SPEAKER_TABLE.strip().splitlines()[1:]}
+    f0, formants, scale, *sweeps = (
+        [float(v) for v in cell.split()] for cell in rows[name].split(maxsplit=1)[1].split("|"))
+    return Speaker(name, f0[0], tuple(formants), scale[0], Voice(rolloff=-12.0), {
+        factor: ((low, high), dict(zip(_HELD[factor], held, strict=True)))
+        for factor, (low, high, *held) in zip(("f1", "f2", "f3"), sweeps, strict=True)})
+
+
+LOW_MALE, MALE, FEMALE, CHILD = (_speaker(n) for n in ("low-male", "male", "female", "child"))
 PAPER_SPEAKERS = (MALE, FEMALE)
 HUMAN_SPEAKERS = (LOW_MALE, MALE, FEMALE, CHILD)
 _SPEAKERS = {"paper": PAPER_SPEAKERS, "human": HUMAN_SPEAKERS}
