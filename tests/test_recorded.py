@@ -210,4 +210,5 @@ def test_evaluate_recorded_items(cache, monkeypatch):
     assert len(items) == 3
     for item in items:
         assert item.meta["voice"] == "tuxpaint-el" and item.meta["dataset"] == "recorded"
+        assert item.meta["sex"] == "F"
         assert abs(item.labels["f0"] - 220.0) < 6

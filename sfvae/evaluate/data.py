@@ -238,7 +238,7 @@ def recorded_items(n: int | None = None, seed: int = 0,
                    per_voice: int = RECORDED_PER_VOICE) -> list[EvalItem]:
     """Clips of the recorded test voices, ``per_voice`` each, voices alternating; the first
     ``n`` when given. Fetches the packages into the sfvae cache when missing."""
-    from ..corpus.recorded import test_clips
+    from ..corpus.recorded import sex_from_f0, test_clips
     from ..measure import measure
 
     clips = test_clips(per_voice=per_voice, seed=seed)
@@ -252,6 +252,7 @@ def recorded_items(n: int | None = None, seed: int = 0,
         items.append(EvalItem(
             f"recorded-{clip.file.voice}-{original.parent.name}-{original.stem}", {k: float(v) for k, v in labels.items()},
             {"dataset": "recorded", "voice": clip.file.voice, "language": clip.file.language,
+             "sex": sex_from_f0(clip.f0_median),  # estimated from the clip's median f0
              "source": clip.file.source, "original": clip.file.original,
              "bandwidth": clip.bandwidth}, audio=clip.audio))
     return items
