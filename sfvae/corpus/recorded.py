@@ -32,9 +32,9 @@ import hashlib
 import os
 import re
 import sys
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import soundfile as sf
@@ -466,7 +466,7 @@ def build_recorded(out_dir: str | os.PathLike, sources: Sequence[str], cache=Non
                 bar.update(1)
         bar.close()
         mine, dropped = [], {}
-        for (f, _, _, rel), res in zip(jobs_list, results):
+        for (f, _, _, rel), res in zip(jobs_list, results, strict=True):
             if "problem" in res:
                 dropped[res["problem"]] = dropped.get(res["problem"], 0) + 1
                 continue

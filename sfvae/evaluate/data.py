@@ -72,7 +72,7 @@ def peterson_barney() -> list[dict]:
     n_rows = int(praat.call(table, "Get number of rows"))
     rows = []
     for r in range(1, n_rows + 1):
-        get = lambda col: praat.call(table, "Get value", r, col)  # noqa: E731
+        get = lambda col, r=r: praat.call(table, "Get value", r, col)  # noqa: E731
         rows.append({"type": get("Type"), "sex": get("Sex"), "speaker": int(get("Speaker")),
                      "vowel": get("Vowel"), "f0": float(get("F0")), "f1": float(get("F1")),
                      "f2": float(get("F2")), "f3": float(get("F3"))})
@@ -250,7 +250,8 @@ def recorded_items(n: int | None = None, seed: int = 0,
         labels = measure(clip.audio)
         original = Path(clip.file.original)
         items.append(EvalItem(
-            f"recorded-{clip.file.voice}-{original.parent.name}-{original.stem}", {k: float(v) for k, v in labels.items()},
+            f"recorded-{clip.file.voice}-{original.parent.name}-{original.stem}",
+            {k: float(v) for k, v in labels.items()},
             {"dataset": "recorded", "voice": clip.file.voice, "language": clip.file.language,
              "sex": sex_from_f0(clip.f0_median),  # estimated from the clip's median f0
              "source": clip.file.source, "original": clip.file.original,
