@@ -7,6 +7,9 @@ format the real packages use.
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -20,6 +23,7 @@ from sfvae.errors import ArgumentError, InputError
 from sfvae.synth import synthesize
 
 RATE = 16000
+_PATH = os.environ.get("PATH", "")  # before the fixture below empties it
 
 
 def _vowel(f0=120.0, seconds=1.0, seed=0) -> np.ndarray:
@@ -212,3 +216,23 @@ def test_evaluate_recorded_items(cache, monkeypatch):
         assert item.meta["voice"] == "tuxpaint-el" and item.meta["dataset"] == "recorded"
         assert item.meta["sex"] == "F"
         assert abs(item.labels["f0"] - 220.0) < 6
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
+def test_combined_corpus_trains_on_train_and_val_only(cache, tmp_path, monkeypatch):
+    from sfvae.model.data import split_corpus
+
+    monkeypatch.setenv("PATH", _PATH)  # espeak-ng; every package is in the fake cache
+    out = tmp_path / "corpus"
+    manifest = corpus_build.build_corpus(out, hours=0.003, seed=5, jobs=1, progress=False,
+                                         recorded=["gcin-voice", "tuxpaint-stamps-default"],
+                                         cache_dir=cache)
+    rows = read_manifest(manifest)
+    assert {r["engine"] for r in rows} >= {"recorded", "mbrola"}
+    by_split = {s: {r["voice"] for r in rows if r["split"] == s} for s in ("train", "val", "test")}
+    assert by_split["test"] == {"tuxpaint-el"}
+    assert not (by_split["train"] & by_split["val"]) and not (by_split["test"] & by_split["train"])
+    split = split_corpus(out)
+    seen = {p.relative_to(out).as_posix() for p in split.train + split.val}
+    assert seen == {r["path"] for r in rows if r["split"] in ("train", "val")}
+    assert {p.parent.name for p in split.val} >= {"gcin-5"}
