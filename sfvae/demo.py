@@ -1,7 +1,8 @@
 """`sfvae demo`: the main job. Edit a shipped speech example and measure every output.
 
-Edits the example (produced by the project itself with espeak-ng + MBROLA, see
-sfvae/data/README.md): f0 down, up and a rising ramp, each formant up and down, whisper.
+Edits the example (a recorded female Greek voice held out of training, from the Debian
+package tuxpaint-stamps-default, GPL-2; see sfvae/data/README.md): f0 down, up and a
+rising ramp, each formant up and down, whisper.
 Targets are set relative to the example's own Praat measurements so that they stay inside
 the learned ranges. Writes the wav files and ``index.html`` (spectrograms + audio players)
 and prints, for every output, the target beside what Praat measures on it.

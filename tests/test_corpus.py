@@ -14,8 +14,8 @@ import parselmouth
 import pytest
 import soundfile as sf
 
-from sfvae.corpus import build as corpus_build
 from sfvae.corpus import available_voices, build_corpus, manifest_hash, read_manifest
+from sfvae.corpus import build as corpus_build
 from sfvae.corpus.voices import MissingToolError
 from sfvae.errors import ArgumentError
 

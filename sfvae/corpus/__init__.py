@@ -1,4 +1,4 @@
-"""Embedded multi-voice speech corpus rendered with espeak-ng and MBROLA voices."""
+"""Training corpus: MBROLA voices rendered with espeak-ng, plus recorded speech from Debian packages."""
 
 from .build import MANIFEST_NAME, build_corpus, manifest_hash, read_manifest
 from .voices import MissingToolError, Voice, available_voices

@@ -1,4 +1,4 @@
-"""Render the embedded multi-voice corpus with espeak-ng and MBROLA.
+"""Build the training corpus: MBROLA voices rendered with espeak-ng, plus recorded speech.
 
 Utterance ``i`` is fully determined by ``(seed, i)``: its voice (voices are visited in a
 fresh random order every cycle, so every voice gets the same share), text, speaking rate,
@@ -7,12 +7,24 @@ duration reaches the requested hours, so the result does not depend on ``jobs``,
 ``hours`` extends an existing build, and an interrupted build resumes by skipping the wav
 files already written (each is written atomically).
 
+Recorded speech (``recorded``: Debian packages, :mod:`sfvae.corpus.recorded`) is added
+file by file into the same folders, split by voice; its test voices go to ``test/``, which
+``sfvae train`` never reads (it reads ``train/`` and ``val/``).
+
 Layout of ``OUT_DIR``::
 
-    corpus.json                 build settings (seed, voices, validation voices)
+    corpus.json                 build settings (seed, voices, validation voices, sources)
     manifest.csv                one row per file, written atomically at the end
     train/<voice>/<voice>_<index>.wav
     val/<voice>/<voice>_<index>.wav     voices never heard in train/
+    test/<voice>/<voice>_<index>.wav    recorded evaluation voices, never heard in train/ or val/
+    .recorded/<package>.csv     per-package rows, so a rebuild skips finished packages
+
+Manifest format 2 (``FORMAT_VERSION``) adds ``source`` (Debian package, or "espeak-ng" for
+rendered speech), ``original`` (path inside the package), ``bandwidth`` (effective
+bandwidth in Hz, measured on recorded files) and ``f0_median`` (Praat, recorded files) to
+format 1's fields; rendered rows leave the last three empty. Rendering did not change, so
+a format-1 folder is upgraded in place (its wav files are reused).
 """
 
 from __future__ import annotations
@@ -25,10 +37,10 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -48,9 +60,13 @@ __all__ = [
 
 MANIFEST_NAME = "manifest.csv"
 SETTINGS_NAME = "corpus.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+_RENDER_COMPATIBLE = (1, 2)  # formats whose rendered wav files this version reuses
 MANIFEST_FIELDS = ("path", "split", "voice", "language", "sex", "engine", "rate",
-                   "f0_target", "pitch", "pitch_range", "duration", "text")
+                   "f0_target", "pitch", "pitch_range", "duration", "text",
+                   "source", "original", "bandwidth", "f0_median")
+SPLITS = ("train", "val", "test")
+RENDERED_SOURCE = "espeak-ng"
 
 # Per-utterance prosody. Each utterance draws a target median f0 (log-uniform per sex) and
 # gets the espeak-ng pitch base -p that moves its voice there: -p 0, 50, 99 scale a voice's
@@ -202,8 +218,9 @@ def _check_settings(out_dir: Path, settings: dict) -> None:
             old = json.loads(path.read_text())
         except (OSError, ValueError):
             old = None
-        keys = ("format", "seed", "voices", "val_voices")
-        if old is None or any(old.get(k) != settings[k] for k in keys):
+        keys = ("seed", "voices", "val_voices")
+        if (old is None or old.get("format") not in _RENDER_COMPATIBLE
+                or any(old.get(k) != settings[k] for k in keys)):
             raise ArgumentError(
                 f"{out_dir}: holds a corpus built with other settings (seed, voices or "
                 f"validation voices differ, see {SETTINGS_NAME}); use an empty folder"
@@ -226,17 +243,26 @@ def _log(progress: bool, message: str) -> None:
 
 def build_corpus(out_dir: str | os.PathLike, hours: float = 10.0, seed: int = 0, jobs: int = 2,
                  val_voices: Sequence[str] | None = None, progress: bool = True,
-                 voice_set: str = "mbrola") -> Path:
-    """Render ``hours`` of multi-voice speech into ``out_dir``; return the manifest path.
+                 voice_set: str = "mbrola", recorded: Sequence[str] = (),
+                 cache_dir: str | os.PathLike | None = None) -> Path:
+    """Render ``hours`` of multi-voice speech into ``out_dir``, add the ``recorded``
+    sources (Debian package names, see :data:`sfvae.corpus.recorded.SOURCES`; fetched into
+    ``cache_dir`` when missing); return the manifest path.
 
     ``val_voices``: espeak-ng voice names held out for validation (default: three female
     and three male voices chosen from ``seed``). Resumes an interrupted build of the same
     settings. Deterministic for a given seed and set of installed voices. ``voice_set``:
     "mbrola" (MBROLA voices) or "espeak" (espeak-ng's own voices; see
-    :func:`sfvae.corpus.voices.available_voices`).
+    :func:`sfvae.corpus.voices.available_voices`). ``hours`` may be 0 when ``recorded``
+    names sources: recorded speech only.
     """
-    if not (hours > 0 and np.isfinite(hours)):
-        raise ArgumentError(f"--hours must be positive, got {hours}")
+    from . import recorded as rec
+
+    recorded = list(dict.fromkeys(recorded))
+    for name in recorded:
+        rec.get_source(name)  # unknown or reserved: ArgumentError
+    if not (np.isfinite(hours) and (hours > 0 or (hours == 0 and recorded))):
+        raise ArgumentError(f"--hours must be positive (or 0 with recorded sources), got {hours}")
     if int(jobs) < 1:
         raise ArgumentError(f"--jobs must be at least 1, got {jobs}")
     jobs = int(jobs)
@@ -245,23 +271,27 @@ def build_corpus(out_dir: str | os.PathLike, hours: float = 10.0, seed: int = 0,
     if out_dir.exists() and not out_dir.is_dir():
         raise ArgumentError(f"{out_dir}: exists and is not a folder")
 
-    espeak = espeak_binary()
-    voices = available_voices(voice_set=voice_set)
+    rendering = hours > 0
+    espeak = espeak_binary() if rendering else ""
+    voices = available_voices(voice_set=voice_set) if rendering else []
     val = (_parse_val_voices(val_voices, voices) if val_voices
-           else choose_val_voices(voices, seed))
+           else choose_val_voices(voices, seed) if rendering else [])
     val_names = {v.name for v in val}
     out_dir.mkdir(parents=True, exist_ok=True)
     _check_settings(out_dir, {
         "format": FORMAT_VERSION, "seed": seed, "voices": [asdict(v) for v in voices],
-        "val_voices": sorted(val_names), "hours": hours, "espeak": _espeak_version(espeak),
-        "sample_rate": SAMPLE_RATE,
+        "val_voices": sorted(val_names), "hours": hours,
+        "espeak": _espeak_version(espeak) if rendering else "", "sample_rate": SAMPLE_RATE,
         # Recorded only when not the default, so that corpora built before it still resume.
         **({"voice_set": voice_set} if voice_set != "mbrola" else {}),
+        "recorded": recorded, "recorded_test_voices": list(rec.TEST_VOICES),
+        "recorded_val_voices": list(rec.VAL_VOICES),
     })
-    n_female = sum(v.sex == "F" for v in voices)
-    _log(progress, f"corpus: {len(voices)} voices ({n_female} F, {len(voices) - n_female} M, "
-                   f"{len({v.text_language for v in voices})} languages); validation voices: "
-                   f"{', '.join(sorted(val_names))}")
+    if rendering:
+        n_female = sum(v.sex == "F" for v in voices)
+        _log(progress, f"corpus: {len(voices)} voices ({n_female} F, {len(voices) - n_female} "
+                       f"M, {len({v.text_language for v in voices})} languages); validation "
+                       f"voices: {', '.join(sorted(val_names))}")
 
     target_s = hours * 3600.0
     rows: list[dict] = []
@@ -269,7 +299,7 @@ def build_corpus(out_dir: str | os.PathLike, hours: float = 10.0, seed: int = 0,
     rendered = skipped_short = warnings = 0
     chunk = max(16, 8 * jobs)
     bar = None
-    if progress:
+    if progress and rendering:
         from tqdm import tqdm
         # Into a log file: a line every 30 s rather than a redraw per file.
         bar = tqdm(total=round(target_s), unit="s", desc="corpus", file=sys.stderr,
@@ -286,7 +316,7 @@ def build_corpus(out_dir: str | os.PathLike, hours: float = 10.0, seed: int = 0,
 
     index = 0
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        while total_s < target_s:
+        while rendering and total_s < target_s:
             batch = [plan_utterance(i, voices, seed) for i in range(index, index + chunk)]
             index += chunk
             for utt, path, duration, fresh, n_warn in pool.map(work, batch):
@@ -307,12 +337,17 @@ def build_corpus(out_dir: str | os.PathLike, hours: float = 10.0, seed: int = 0,
                     "sex": utt.voice.sex, "engine": utt.voice.engine, "rate": utt.rate,
                     "f0_target": utt.f0_target, "pitch": utt.pitch, "pitch_range": utt.pitch_range,
                     "duration": f"{duration:.4f}", "text": utt.text,
+                    "source": RENDERED_SOURCE, "original": "", "bandwidth": "", "f0_median": "",
                 })
     if bar is not None:
         bar.close()
 
+    if recorded:
+        for r in rec.build_recorded(out_dir, recorded, cache_dir, jobs=jobs, progress=progress):
+            rows.append({**{k: "" for k in MANIFEST_FIELDS}, **r, "engine": "recorded"})
+
     keep = {out_dir / r["path"] for r in rows}
-    for split in ("train", "val"):
+    for split in SPLITS:
         for stray in sorted((out_dir / split).rglob("*.wav")) if (out_dir / split).is_dir() else []:
             if stray not in keep:
                 stray.unlink()
@@ -328,9 +363,11 @@ def build_corpus(out_dir: str | os.PathLike, hours: float = 10.0, seed: int = 0,
     write_text(manifest, buffer.getvalue())
 
     hours_by_split = {s: sum(float(r["duration"]) for r in rows if r["split"] == s) / 3600
-                      for s in ("train", "val")}
-    _log(progress, f"corpus: {len(rows)} files, train {hours_by_split['train']:.2f} h, "
-                   f"val {hours_by_split['val']:.2f} h ({rendered} rendered now, "
+                      for s in SPLITS}
+    voices_by_split = {s: len({r["voice"] for r in rows if r["split"] == s}) for s in SPLITS}
+    _log(progress, f"corpus: {len(rows)} files, " + ", ".join(
+        f"{s} {hours_by_split[s]:.2f} h ({voices_by_split[s]} voices)" for s in SPLITS)
+        + f" ({rendered} rendered now, "
                    f"{skipped_short} too short skipped, {warnings} MBROLA diphone warnings)")
     _log(progress, f"corpus: manifest {manifest} sha256 {manifest_hash(manifest)}")
     return manifest

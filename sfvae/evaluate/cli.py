@@ -45,8 +45,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "step 1, f1 300-900 step 10, f2 1100-2700 step 20, f3 2200-3200 step 20; "
                     "a seeded subset by default, every value with --full), edit one factor "
                     "with each method and measure the output with Praat, NISQA-TTS and DNSMOS.")
-    p.add_argument("--data", help="vowels (Peterson & Barney, synthesised; default), speech "
-                                  "(held-out MBROLA voices) or a folder of audio files")
+    p.add_argument("--data", help="vowels (Peterson & Barney, synthesised; default), recorded "
+                                  "(clips of the recorded test voices, held out of training; "
+                                  "packages fetched into $SFVAE_CACHE_DIR when missing), speech "
+                                  "(held-out MBROLA voices; a corpus from $SFVAE_CORPUS_DIR) "
+                                  "or a folder of audio files")
     p.add_argument("--methods", default="sfvae,vae-baseline,psola,world",
                    help="comma-separated methods (default: all four)")
     p.add_argument("--factors", default="f0,f1,f2,f3", help="comma-separated factors to edit")

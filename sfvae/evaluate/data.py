@@ -1,4 +1,4 @@
-"""Evaluation inputs: synthetic vowels from Peterson & Barney, held-out speech, or a folder.
+"""Evaluation inputs: synthetic vowels, recorded or rendered held-out speech, or a folder.
 
 Each input is an :class:`EvalItem` with reference values ``labels`` {f0, f1, f2, f3} (Hz):
 
@@ -8,10 +8,15 @@ Each input is an :class:`EvalItem` with reference values ``labels`` {f0, f1, f2,
   per-speaker voice (source rolloff, jitter, shimmer, breathing, temperature drawn from the
   speaker's seed). Men (33 speakers) and women (28), children
   (15) on request. Labels = the synthesis values.
+- ``recorded``: clips (2-4 s where the voice has them) of the recorded test voices
+  (:data:`sfvae.corpus.recorded.TEST_VOICES`), held out of all training; read from the
+  Debian packages in the sfvae cache ($SFVAE_CACHE_DIR, fetched when missing), trimmed as
+  the corpus builder trims them. Labels = Praat medians measured on each clip.
 - ``speech``: utterances of MBROLA voices held out of training: from the validation split
-  of a corpus folder built by ``sfvae corpus`` when one is given or found, otherwise
-  rendered with espeak-ng for the validation voices sfvae.corpus chooses for the seed
-  (cached). Labels = Praat medians measured on the original.
+  of a corpus folder built by ``sfvae corpus`` (``corpus_dir``, else $SFVAE_CORPUS_DIR)
+  when one is given, otherwise rendered with espeak-ng for the validation voices
+  sfvae.corpus chooses for the seed (cached). Labels = Praat medians measured on the
+  original.
 - a folder: every .wav/.flac/.ogg below it; labels = Praat medians measured on each file.
 """
 
@@ -30,7 +35,8 @@ VOWELS = ("iy", "ih", "eh", "ae", "ah", "aa", "ao", "uh", "uw", "er")
 SPEAKER_TYPES = {"m": "male", "w": "female", "c": "child"}
 VOWEL_DURATION_S = 0.8
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
-DEFAULT_CORPUS = Path("/work/data/corpus")
+CORPUS_ENV = "SFVAE_CORPUS_DIR"  # a corpus built by `sfvae corpus build`, for --data speech
+RECORDED_PER_VOICE = 3
 
 
 @dataclass
@@ -66,7 +72,7 @@ def peterson_barney() -> list[dict]:
     n_rows = int(praat.call(table, "Get number of rows"))
     rows = []
     for r in range(1, n_rows + 1):
-        get = lambda col: praat.call(table, "Get value", r, col)  # noqa: E731
+        get = lambda col, r=r: praat.call(table, "Get value", r, col)  # noqa: E731
         rows.append({"type": get("Type"), "sex": get("Sex"), "speaker": int(get("Speaker")),
                      "vowel": get("Vowel"), "f0": float(get("F0")), "f1": float(get("F1")),
                      "f2": float(get("F2")), "f3": float(get("F3"))})
@@ -166,16 +172,18 @@ def speech_items(n: int = 6, corpus_dir: str | os.PathLike | None = None,
                  seed: int = 0) -> list[EvalItem]:
     """``n`` utterances of held-out (validation) MBROLA voices, alternating voices.
 
-    From ``corpus_dir``'s manifest (split ``val``) when given, or from /work/data/corpus
-    when it has one; otherwise rendered with espeak-ng for the voices
+    From ``corpus_dir``'s manifest (split ``val``, MBROLA voices) when given, else from
+    $SFVAE_CORPUS_DIR's; otherwise rendered with espeak-ng for the voices
     :func:`sfvae.corpus.build.choose_val_voices` holds out for ``seed`` (cached).
     """
-    corpus = Path(corpus_dir) if corpus_dir else DEFAULT_CORPUS
-    manifest = corpus / "manifest.csv"
-    if manifest.exists():
+    corpus_dir = corpus_dir or os.environ.get(CORPUS_ENV) or None
+    corpus = Path(corpus_dir) if corpus_dir else None
+    manifest = corpus / "manifest.csv" if corpus else None
+    if manifest is not None and manifest.exists():
         from ..corpus.build import read_manifest
 
-        rows = [r for r in read_manifest(manifest) if r["split"] == "val"]
+        rows = [r for r in read_manifest(manifest)
+                if r["split"] == "val" and r.get("engine", "mbrola") != "recorded"]
         if not rows:
             raise InputError(manifest, "has no validation (held-out voice) utterances")
         chosen = _round_robin(rows, lambda r: r["voice"], n)
@@ -224,6 +232,33 @@ def _rendered_speech(n: int, seed: int) -> list[EvalItem]:
     return items
 
 
+# -- recorded -----------------------------------------------------------------------------
+
+def recorded_items(n: int | None = None, seed: int = 0,
+                   per_voice: int = RECORDED_PER_VOICE) -> list[EvalItem]:
+    """Clips of the recorded test voices, ``per_voice`` each, voices alternating; the first
+    ``n`` when given. Fetches the packages into the sfvae cache when missing."""
+    from ..corpus.recorded import sex_from_f0, test_clips
+    from ..measure import measure
+
+    clips = test_clips(per_voice=per_voice, seed=seed)
+    if not clips:
+        raise InputError(None, "no recorded test clips found in the packages")
+    chosen = _round_robin(clips, lambda c: c.file.voice, len(clips))[:n]
+    items = []
+    for clip in chosen:
+        labels = measure(clip.audio)
+        original = Path(clip.file.original)
+        items.append(EvalItem(
+            f"recorded-{clip.file.voice}-{original.parent.name}-{original.stem}",
+            {k: float(v) for k, v in labels.items()},
+            {"dataset": "recorded", "voice": clip.file.voice, "language": clip.file.language,
+             "sex": sex_from_f0(clip.f0_median),  # estimated from the clip's median f0
+             "source": clip.file.source, "original": clip.file.original,
+             "bandwidth": clip.bandwidth}, audio=clip.audio))
+    return items
+
+
 # -- folder -------------------------------------------------------------------------------
 
 def folder_items(directory: str | os.PathLike) -> list[EvalItem]:
@@ -250,16 +285,19 @@ def _measured_item(path: Path, item_id: str, meta: dict) -> EvalItem:
 
 def load_items(data: str, n_items: int | None = None, seed: int = 0,
                children: bool = False) -> list[EvalItem]:
-    """Items for ``--data``: "vowels", "speech" or a folder.
+    """Items for ``--data``: "vowels", "recorded", "speech" or a folder.
 
     ``n_items``: for vowels and folders a seeded random subset of that size (in the
     original order), so a small run still spans speakers, sexes and vowels; for speech the
-    number of utterances (default 6).
+    number of utterances (default 6); for recorded the first N clips, voices alternating
+    (default: all, 3 per test voice).
     """
     if n_items is not None and n_items < 1:
         raise ArgumentError(f"--items must be at least 1, got {n_items}")
     if data == "speech":
         return speech_items(n_items or 6, seed=seed)
+    if data == "recorded":
+        return recorded_items(n_items, seed=seed)
     if data == "vowels":
         kinds = ("male", "female", "child") if children else ("male", "female")
         items = vowel_items(kinds)
@@ -271,5 +309,5 @@ def load_items(data: str, n_items: int | None = None, seed: int = 0,
     return [items[i] for i in keep]
 
 
-__all__ = ["EvalItem", "VOWELS", "peterson_barney", "vowel_items", "speech_items",
+__all__ = ["EvalItem", "VOWELS", "peterson_barney", "vowel_items", "speech_items", "recorded_items",
            "folder_items", "load_items", "render_vowel", "speaker_voice", "SAMPLE_RATE"]
