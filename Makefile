@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test clean
+.PHONY: setup demo test check clean
 
 $(STAMP): pyproject.toml scripts/setup-system.sh
 	bash scripts/setup-system.sh
@@ -30,6 +30,11 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest -q -n auto
+
+# Lint (ruff, configured in pyproject.toml) and the quick part of the suite.
+check: setup
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q -n auto -m "not slow and not browser"
 
 clean:
 	rm -rf $(VENV) build *.egg-info

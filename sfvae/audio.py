@@ -18,7 +18,13 @@ import soxr
 import torch
 
 from .conventions import (
-    CENTER, HOP_LENGTH, N_FFT, PAD_MODE, POWER_FLOOR, SAMPLE_RATE, WIN_LENGTH,
+    CENTER,
+    HOP_LENGTH,
+    N_FFT,
+    PAD_MODE,
+    POWER_FLOOR,
+    SAMPLE_RATE,
+    WIN_LENGTH,
 )
 from .errors import InputError
 from .fileio import atomic_path, audio_format, check_input

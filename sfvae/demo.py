@@ -28,7 +28,6 @@ from .factors import FACTORS
 from .fileio import atomic_path, write_text
 
 
-
 def example_path() -> Path:
     """The shipped speech example (16 kHz mono wav)."""
     return Path(str(resources.files("sfvae") / "data" / "demo_speech.wav"))

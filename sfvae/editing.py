@@ -16,7 +16,6 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 
@@ -25,7 +24,7 @@ from .errors import ArgumentError
 from .factors import FACTORS, FORMANTS
 
 # A target: a constant in Hz, a (start, end) linear ramp over the file, or one value per frame.
-Target = Union[float, tuple[float, float], np.ndarray, None]
+Target = float | tuple[float, float] | np.ndarray | None
 
 
 METHODS: dict[str, str] = {

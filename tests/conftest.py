@@ -52,7 +52,7 @@ def require_reference_weights() -> Path:
     return path
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_pair(name: str):
     """(model, control) for ``name``: the shipped default pair, or the reference weights with
     a control learned for them here (skips when the weights are absent)."""

@@ -6,13 +6,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import reference_weights_path
 
 from sfvae.analysis import (
-    FactorPoints, FactorSubspace, analyze, dot_matrix, from_control, from_subspace_dir,
-    leakage, max_abs_dots, principal_cosines, regression_quality, side_by_side, summarize,
+    FactorPoints,
+    FactorSubspace,
+    analyze,
+    dot_matrix,
+    from_control,
+    from_subspace_dir,
+    leakage,
+    max_abs_dots,
+    principal_cosines,
+    regression_quality,
+    side_by_side,
+    summarize,
     write_report,
 )
-from conftest import reference_weights_path
 from sfvae.cli import main
 from sfvae.errors import ArgumentError, InputError
 
@@ -152,7 +162,7 @@ def _write_subspace_dir(directory: Path, dim: int = 16, seed: int = 0) -> dict:
     directory.mkdir(parents=True, exist_ok=True)
     q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((dim, dim)))
     bases = {"f0": q[:, :3], "f1": q[:, 3:4], "f2": q[:, 4:6], "f3": q[:, 6:9]}
-    for i, (name, basis) in enumerate(bases.items()):
+    for i, (_name, basis) in enumerate(bases.items()):
         m = basis.shape[1]
         np.savez(directory / f"subspace_f{i}.npz", U=basis, eigenvalues=np.arange(m, 0, -1.0),
                  variance_ratio=np.arange(m, 0, -1.0) / 10, mean=np.zeros(dim))

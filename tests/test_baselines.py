@@ -6,7 +6,6 @@ import functools
 
 import numpy as np
 import pytest
-
 from conftest import MODELS, load_pair
 
 from sfvae.editing import EditRequest, edit
@@ -18,12 +17,12 @@ from sfvae.synth import synthesize
 F0, FORMANTS = 120.0, (600.0, 1500.0, 2500.0)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def vowel(f0: float = F0, formants: tuple = FORMANTS) -> np.ndarray:
     return synthesize(f0, formants, 1.0, seed=3)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def measured_input() -> dict:
     return measure(vowel())
 
@@ -143,7 +142,7 @@ def _model(name: str):
     return load_pair(name)[0]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _vae_edit(model: str, factor: str, target: float) -> dict:
     y = edit(vowel(), EditRequest(**{factor: target}), method="vae-baseline", model=_model(model),
              attribute_stride=5)

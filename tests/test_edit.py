@@ -42,7 +42,7 @@ def test_edits_reach_their_targets_and_leave_the_other_factors(model_pair):
         assert s["failed"] == 0, report
         assert s["error_pct"] <= limit, report
         for key in ("others_vs_input_pct", "others_vs_truth_pct"):
-            for other, change in s[key].items():
+            for _other, change in s[key].items():
                 assert change < MAX_OTHER_CHANGE_PCT, report
 
 

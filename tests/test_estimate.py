@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import MODELS, load_pair, model_params
+
 from sfvae import audio as audio_io
 from sfvae.cli import main
-from sfvae.factors import FACTORS
-from sfvae.conventions import frame_times
 from sfvae.control.estimate import COLUMNS, estimate
+from sfvae.conventions import frame_times
+from sfvae.factors import FACTORS
 from sfvae.measure import measure
 from sfvae.synth import synthesize
 

@@ -12,8 +12,8 @@ import pytest
 from sfvae.cli import main
 from sfvae.evaluate.data import VOWELS, peterson_barney, vowel_items
 from sfvae.evaluate.harness import targets_for
-from sfvae.factors import EVALUATION_GRIDS
 from sfvae.evaluate.metrics import delta_percent, find_nisqa_weights
+from sfvae.factors import EVALUATION_GRIDS
 
 
 def test_vowels_cover_the_table_with_20_speakers_per_sex():
@@ -55,7 +55,7 @@ def test_rendered_vowels_measure_as_labelled():
 
 def test_targets_lie_on_the_paper_grids_and_are_reproducible():
     sizes = {"f0": 201, "f1": 61, "f2": 81, "f3": 51}
-    for factor, (start, stop, step) in EVALUATION_GRIDS.items():
+    for factor, (start, stop, _step) in EVALUATION_GRIDS.items():
         full = targets_for(0, factor, None, 0)
         assert len(full) == sizes[factor] and full[0] == start and full[-1] == stop
         some = targets_for(3, factor, 5, 0)

@@ -11,8 +11,14 @@ from parselmouth.praat import call
 
 from sfvae.errors import InputError
 from sfvae.measure import (
-    formant_tracks, from_file, measure, measure_f0, measure_f0_file, measure_formants,
-    measure_formants_file, pitch_track,
+    formant_tracks,
+    from_file,
+    measure,
+    measure_f0,
+    measure_f0_file,
+    measure_formants,
+    measure_formants_file,
+    pitch_track,
 )
 
 KLATT = dict(f0=150.0, f1=700.0, f2=1200.0, f3=2500.0)

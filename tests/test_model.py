@@ -11,7 +11,6 @@ import torch
 from sfvae.cli import main as cli_main
 from sfvae.errors import InputError
 from sfvae.model import VAE, VAEConfig, default_model_path, load_model, save_model
-from sfvae.model.io import read_model_file
 from sfvae.model.train import batch_loss
 from sfvae.model.vae import itakura_saito, kl_divergence
 

@@ -2,12 +2,10 @@
 
 import numpy as np
 import pytest
-import torch
 
 from sfvae import audio, phase
 from sfvae.conventions import HOP_LENGTH, SAMPLE_RATE
 from sfvae.errors import ArgumentError
-
 
 
 def _voice(seconds: float = 1.5, seed: int = 0) -> np.ndarray:

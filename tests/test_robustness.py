@@ -8,7 +8,6 @@ before the issue (the row's "today" column). The commands run in-process through
 from __future__ import annotations
 
 import dataclasses
-
 import fcntl
 import os
 import signal

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -12,14 +11,26 @@ import soundfile as sf
 import torch
 from scipy.signal import lfilter
 
-from sfvae import audio
 from sfvae.cli import main as cli_main
 from sfvae.errors import ArgumentError, InputError
 from sfvae.model import load_model
-from sfvae.model.data import (ShuffledFrames, build_frame_cache, corpus_hash, find_audio_files,
-                              prefetch, split_corpus)
-from sfvae.model.train import (ABORT_ENV, TrainConfig, TrainingAborted, checkpoint_path,
-                               history_path, plot_path, train)
+from sfvae.model.data import (
+    ShuffledFrames,
+    build_frame_cache,
+    corpus_hash,
+    find_audio_files,
+    prefetch,
+    split_corpus,
+)
+from sfvae.model.train import (
+    ABORT_ENV,
+    TrainConfig,
+    TrainingAborted,
+    checkpoint_path,
+    history_path,
+    plot_path,
+    train,
+)
 
 SR = 16000
 

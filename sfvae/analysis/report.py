@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
 
 import numpy as np
 from scipy.linalg import subspace_angles
@@ -353,7 +353,7 @@ def _fig_dots(subspaces, path: Path) -> None:
 def _fig_cosines(cosines: dict, path: Path) -> None:
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(1.5 + 1.1 * len(cosines), 3.6))
-    for x, (pair, values) in enumerate(cosines.items()):
+    for x, (_pair, values) in enumerate(cosines.items()):
         ax.scatter([x] * len(values), values, s=28, zorder=3)
         ax.vlines(x, 0, values[0] if values else 0, color="lightgrey", zorder=1)
     ax.set_xticks(range(len(cosines)), list(cosines))

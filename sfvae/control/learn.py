@@ -14,10 +14,10 @@ import os
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Mapping
 
 import numpy as np
 
@@ -150,7 +150,7 @@ class Control:
         return path
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "Control":
+    def load(cls, path: str | os.PathLike) -> Control:
         path = check_input(path, "control")
         try:
             data = np.load(path, allow_pickle=False)

@@ -28,8 +28,8 @@ import functools
 import numpy as np
 import torch
 
-from ..factors import FORMANTS
 from ..conventions import N_FFT, SAMPLE_RATE
+from ..factors import FORMANTS
 
 CEILING_HZ = 5500.0
 LPC_ORDER = 10           # 5 formants, Praat's default

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import json
 import math
 import sys
 import time
@@ -33,8 +32,8 @@ from pathlib import Path
 import numpy as np
 
 from ..editing import METHODS, EditRequest
-from ..factors import EVALUATION_GRIDS, FACTORS
 from ..errors import ArgumentError, SfvaeError
+from ..factors import EVALUATION_GRIDS, FACTORS
 from .data import EvalItem, load_items, vowel_items
 from .metrics import Dnsmos, Nisqa, delta_percent, find_nisqa_weights, measure_factors
 

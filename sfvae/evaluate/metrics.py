@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from ..conventions import SAMPLE_RATE
-from ..factors import FACTORS
 from ..errors import ArgumentError
+from ..factors import FACTORS
 
 DNSMOS_INPUT_S = 9.01
 NISQA_NAME = "nisqa_tts.tar"

@@ -30,8 +30,15 @@ import torch
 
 from ..errors import ArgumentError, InputError
 from ..fileio import atomic_path, write_text
-from .data import (FrameSet, ShuffledFrames, build_frame_cache, corpus_hash, prefetch,
-                   sequential_batches, split_corpus)
+from .data import (
+    FrameSet,
+    ShuffledFrames,
+    build_frame_cache,
+    corpus_hash,
+    prefetch,
+    sequential_batches,
+    split_corpus,
+)
 from .io import save_model
 from .vae import VAE, VAEConfig, itakura_saito, kl_divergence
 

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence, Union
 
 import numpy as np
 
@@ -37,7 +37,7 @@ __all__ = [
 
 # A value that may change over time: a constant, or anchor values spread evenly from the
 # first to the last sample (a per-frame track is the special case of one anchor per frame).
-Trajectory = Union[float, Sequence[float], np.ndarray]
+Trajectory = float | Sequence[float] | np.ndarray
 
 # Soundgen's default (schwa-like) formants; f4, f5 are added by complete_formants().
 DEFAULT_FORMANTS = (860.0, 1430.0, 2900.0)
