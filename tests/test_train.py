@@ -270,3 +270,16 @@ def test_init_starts_from_a_model_files_weights(corpus, tmp_path):
     assert tuned_model.config == first.model.config
     assert tuned_model.metadata["init"]["epochs"] == 2  # provenance of the starting point
     assert len(tuned_model.metadata["init"]["file_sha256"]) == 64
+
+
+def test_a_resumed_fine_tuning_keeps_its_starting_point(corpus, tmp_path):
+    """The checkpoint carries --init's provenance, so the model file of a resumed run says
+    where its weights started (a resumed run cannot take --init again)."""
+    from sfvae.model import load_model
+
+    first = train(config(corpus, tmp_path / "a", epochs=1))
+    train(config(corpus, tmp_path / "b", epochs=1, init=str(first.output)))
+    resumed = train(config(corpus, tmp_path / "b", epochs=2, resume=True))
+    assert len(resumed.history) == 2
+    record = load_model(resumed.output).metadata["init"]
+    assert record["path"] == str(first.output.resolve()) and len(record["file_sha256"]) == 64

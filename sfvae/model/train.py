@@ -345,6 +345,9 @@ def _train(cfg: TrainConfig, d: Dist) -> TrainResult:
             raise ArgumentError(f"--init {cfg.init}: its architecture {start_from.config.to_dict()} "
                                 "differs from this run's --hidden/--latent-dim/--beta")
         model.load_state_dict(start_from.state_dict())
+    # Where the weights started (fine-tuning): kept in every checkpoint, so that a resumed
+    # run's model file still says it.
+    init_record = init_provenance(cfg.init) if cfg.init is not None else None
     if cfg.resume:
         if not ckpt_file.exists():
             raise InputError(ckpt_file, "no checkpoint to resume from")
@@ -359,6 +362,7 @@ def _train(cfg: TrainConfig, d: Dist) -> TrainResult:
         history, start_epoch, since_best = ck["history"], ck["epoch"], ck["since_best"]
         best = dict(ck["best"])
         train_seconds = ck.get("train_seconds", 0.0)
+        init_record = ck.get("init")
         _set_rng_state(ck["rng"])
 
     ddp_model = model
@@ -439,11 +443,11 @@ def _train(cfg: TrainConfig, d: Dist) -> TrainResult:
                   f"loss {val_loss:.2f}{' *' if improved else ''} | {seconds:.0f} s, "
                   f"{record['frames_per_s']:.0f} frames/s", file=sys.stderr, flush=True)
             _save_checkpoint(ckpt_file, model, optimizer, epoch + 1, history, best, since_best,
-                             train_seconds, mcfg, cfg)
+                             train_seconds, mcfg, cfg, init_record)
             write_text(history_path(output), json.dumps(history, indent=1))
             if improved:
                 _save_final(cfg, best, history, chash, split_how, train_set, val_set,
-                            train_seconds, d, complete=False, stopped="running")
+                            train_seconds, d, init_record, complete=False, stopped="running")
         _barrier(d)
         if since_best >= cfg.patience:
             stopped = "early stopping"
@@ -455,7 +459,8 @@ def _train(cfg: TrainConfig, d: Dist) -> TrainResult:
     final.eval()
     if d.is_main:
         final.metadata = _save_final(cfg, best, history, chash, split_how, train_set, val_set,
-                                     train_seconds, d, complete=True, stopped=stopped)
+                                     train_seconds, d, init_record, complete=True,
+                                     stopped=stopped)
         _plot(history, plot_path(output))
         print(f"sfvae train: stopped ({stopped}) after {len(history)} epochs; best epoch "
               f"{best['epoch']}: val IS {best['is']:.3f} KL {best['kl']:.3f} per frame -> "
@@ -465,12 +470,15 @@ def _train(cfg: TrainConfig, d: Dist) -> TrainResult:
 
 
 def _save_checkpoint(path: Path, model, optimizer, epoch, history, best, since_best,
-                     train_seconds, mcfg: VAEConfig, cfg: TrainConfig) -> None:
+                     train_seconds, mcfg: VAEConfig, cfg: TrainConfig,
+                     init_record: dict | None = None) -> None:
     payload = {"format": CHECKPOINT_FORMAT, "version": 1, "epoch": epoch,
                "model": model.state_dict(), "optimizer": optimizer.state_dict(),
                "history": history, "best": best, "since_best": since_best,
                "train_seconds": train_seconds, "model_config": mcfg.to_dict(),
                "rng": _rng_state(), "seed": cfg.seed}
+    if init_record is not None:
+        payload["init"] = init_record
     with atomic_path(path) as tmp:
         torch.save(payload, tmp)
 
@@ -490,7 +498,8 @@ def init_provenance(path: str | os.PathLike) -> dict:
 
 
 def _save_final(cfg: TrainConfig, best, history, chash, split_how, train_set, val_set,
-                train_seconds, d: Dist, *, complete: bool, stopped: str) -> dict:
+                train_seconds, d: Dist, init_record: dict | None, *, complete: bool,
+                stopped: str) -> dict:
     with torch.random.fork_rng(devices=[]):  # building a module must not move the RNG
         model = VAE(cfg.model_config())
     model.load_state_dict(best["state"])
@@ -517,8 +526,8 @@ def _save_final(cfg: TrainConfig, best, history, chash, split_how, train_set, va
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
         "threads": torch.get_num_threads(),
     }
-    if cfg.init is not None:
-        metadata["init"] = init_provenance(cfg.init)
+    if init_record is not None:
+        metadata["init"] = init_record
     save_model(cfg.output, model, metadata)
     return metadata
 
