@@ -111,28 +111,40 @@ def _touches_f0(request, options) -> bool:
             and getattr(options, "voicing", "voiced") != "all")
 
 
-def _survey(segments: Segments, voicing: bool, formants: bool) -> tuple[list, dict | None]:
+def _survey(segments: Segments, voicing: bool, formants: bool
+            ) -> tuple[list, dict | None, float | None]:
     """One pass over the blocks before editing: whether each block has a voiced frame
-    (Praat; for f0 edits) and the input's own formants (the median over blocks of each
-    block's Praat medians; for formant edits that leave a neighbour alone)."""
+    (Praat; for f0 edits), the input's own formants (the median over blocks of each block's
+    Praat medians; for formant edits that leave a neighbour alone) and the whole input's
+    median f0 (the voice that chooses the speaker regressions, as in a one-piece edit)."""
+    from .conventions import frame_times
     from .editing import own_formants
     from .factors import FORMANTS
-    from .measure import pitch_track
+    from .measure import pitch_track, values_at
 
-    voiced, medians = [], []
-    for _, seg in segments():
+    voiced, medians, f0s = [], [], []
+    for blk, seg in segments():
         if voicing:
-            voiced.append(bool(np.isfinite(pitch_track(seg).values).any()))
+            track = pitch_track(seg)
+            voiced.append(bool(np.isfinite(track.values).any()))
+            # f0 on the STFT frames, as the editor's analysis has it, each frame counted once:
+            # those in the block's core (its context is a neighbour's core).
+            times = frame_times(n_frames(seg.size))
+            f0 = values_at(track, times)
+            t = times * SAMPLE_RATE + blk.start
+            f0s.append(f0[(t >= blk.core_start) & (t < blk.core_stop) & np.isfinite(f0)])
         if formants:
             medians.append(own_formants(seg))
+    f0s = np.concatenate(f0s) if f0s else np.zeros(0)
+    voice_f0 = float(np.median(f0s)) if f0s.size else None
     if not formants:
-        return voiced, None
+        return voiced, None, voice_f0
     own = {}
     for f in FORMANTS:
         values = np.array([m[f] for m in medians])
         own[f] = float(np.median(values[np.isfinite(values)])) if np.isfinite(values).any() \
             else float("nan")
-    return voiced, own
+    return voiced, own, voice_f0
 
 
 def _where(source, blk: Block) -> str:
@@ -160,8 +172,12 @@ def edited_pieces(segments: Segments, n: int, request, method: str, options,
     per_frame = expand_targets(request, n)
     edited = [f for f in FORMANTS if getattr(request, f) is not None]
     f0_edit = _touches_f0(request, options)
-    voiced, own = _survey(segments, f0_edit, 0 < len(edited) < len(FORMANTS)) \
-        if f0_edit or 0 < len(edited) < len(FORMANTS) else ([], None)
+    # The voice f0 of the whole input, for methods that choose regressions by it.
+    wants_voice = getattr(options, "voice_f0", 0) is None and getattr(options, "speaker_adaptive", False)
+    voiced, own, voice_f0 = _survey(segments, f0_edit or wants_voice, 0 < len(edited) < len(FORMANTS)) \
+        if f0_edit or wants_voice or 0 < len(edited) < len(FORMANTS) else ([], None, None)
+    if wants_voice and voice_f0 is not None:
+        options = dataclasses.replace(options, voice_f0=voice_f0)
     check_formant_order(request, own=own)
     revoice = f0_edit and not any(voiced)  # nothing voiced anywhere: every block re-voiced
     if revoice and request.f0_scale is not None:

@@ -337,38 +337,43 @@ def test_blocks_partition_and_weights_sum_to_one():
 @pytest.mark.slow
 def test_formant_edit_in_blocks_equals_one_piece_away_from_joins():
     """Row 14 (equality): an F2 edit (the input's own source, no phase reconstruction) of
-    14 s in 4 s blocks against the one-piece edit. Tolerance, per frame farther than one
-    cross-fade from a join: log-spectral distance median < 0.05 dB, 95th percentile
-    < 0.5 dB (measured: 0.002 and 0.07 dB; 0.78 dB at the 95th percentile near the joins)."""
+    14 s of the demo speech in 4 s blocks against the one-piece edit. Tolerance, per frame
+    farther than one cross-fade from a join: log-spectral distance median < 0.1 dB, 95th
+    percentile < 2.5 dB. Measured 2026-12-03: 0.07 and 1.78 dB (refinement off: 0.07 and
+    0.08 dB; not speaker-adaptive: 0.0 and 1.29 dB). What differs is Praat's pitch, whose
+    path search spans the whole sound: a block's voicing decisions, and so the frames
+    refinement moves, and the voice's median f0 that blends the speaker regressions (taken
+    over the whole file, on the blocks' own tracks) differ a little from the one-piece
+    edit's."""
     x = _speech(14.0)
     request = EditRequest(f2=1900.0)
     one = get_method("sfvae")(x, request)
     pieces = blocks.edit_array(x, request, **SMALL)
     assert pieces.shape == one.shape
     lsd = _lsd_per_frame(one, pieces)[_away_from_joins(x.size, SMALL)]
-    assert np.median(lsd) < 0.05 and np.percentile(lsd, 95) < 0.5, \
+    assert np.median(lsd) < 0.1 and np.percentile(lsd, 95) < 2.5, \
         (np.median(lsd), np.percentile(lsd, 95))
 
 
 @pytest.mark.slow
 def test_f0_edit_in_blocks_differs_from_one_piece_no_more_than_one_piece_from_itself():
-    """Row 14 (equality, decoded edits): RTISI-LA commits frames left to right, so the
-    waveform of an f0 edit depends on everything before it; the one-piece edit of the
-    file's first 8 s already differs from the one-piece edit of the whole file by a median
-    of 2.58 dB per frame. Tolerance: the block edit's median log-spectral distance to the
-    one-piece edit, away from joins, is within 0.5 dB of that self-difference (measured:
-    2.59 dB), and Praat's median f0 of the two outputs agrees within 2 % (measured: equal,
-    150.3 Hz)."""
+    """Row 14 (equality, edits that change the source): the renderer draws noise (WORLD's
+    aperiodic part), so no two renderings of a frame are equal unless they start at the
+    same sample. Tolerance: the block edit's median log-spectral distance to the one-piece
+    edit, away from joins, is within 0.5 dB of the distance between the one-piece edit and
+    the one-piece edit of the same input started 2.1 s later (compared where they overlap),
+    and Praat's median f0 of the block and one-piece outputs agrees within 2 %."""
     from sfvae.measure import measure_f0
 
     x = _speech(14.0)
     request = EditRequest(f0=150.0)
     method = get_method("sfvae")
     one = method(x, request)
-    prefix = method(x[:8 * SAMPLE_RATE], request)
+    shift = 2 * SAMPLE_RATE + 25 * HOP_LENGTH // 10   # not a whole number of hops
+    later = method(x[shift:shift + 8 * SAMPLE_RATE], request)
     pieces = blocks.edit_array(x, request, **SMALL)
     far = _away_from_joins(x.size, SMALL)
-    own = np.median(_lsd_per_frame(one[:7 * SAMPLE_RATE], prefix[:7 * SAMPLE_RATE]))
+    own = np.median(_lsd_per_frame(one[shift:shift + 7 * SAMPLE_RATE], later[:7 * SAMPLE_RATE]))
     joined = np.median(_lsd_per_frame(one, pieces)[far])
     assert joined < own + 0.5, (joined, own)
     assert abs(measure_f0(pieces) / measure_f0(one) - 1) < 0.02

@@ -194,7 +194,7 @@ def test_edits_reach_their_targets_and_the_table_shows_them(client):
     y = output_audio(client, sid)
     body = client.get(f"/api/s/{sid}/analysis").json()
     assert body["version"] == 1
-    assert y.size == round(s["input"]["duration"] * SAMPLE_RATE)
+    assert abs(y.size - s["input"]["duration"] * SAMPLE_RATE) <= 1  # the duration is rounded to 0.1 ms
     f0 = measure.measure_f0(y)
     assert abs(f0 - 140) / 140 < 0.05, f0
     assert body["output"]["measured"]["f0"] == pytest.approx(f0, rel=0.01)

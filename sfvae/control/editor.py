@@ -90,6 +90,7 @@ class SfvaeOptions:
         input's STFT ("decoded" renderer; the others always do).
     protect : weight of keeping the other factors' coordinates in the joint step.
     speaker_adaptive : use the control's per-voice regressions at the input's median f0.
+    voice_f0 : that median f0 in Hz when known beforehand (None: Praat's on the input).
     """
 
     model: Any = None
@@ -104,6 +105,7 @@ class SfvaeOptions:
     keep_unedited: bool = True
     protect: float = PROTECT_WEIGHT
     speaker_adaptive: bool = True
+    voice_f0: float | None = None
 
     def __post_init__(self) -> None:
         from .. import phase as phase_mod
@@ -127,9 +129,19 @@ class SfvaeOptions:
         _whole(self.crossfade, "crossfade (frames)")
         if not (np.isfinite(self.protect) and self.protect >= 0):
             raise ArgumentError(f"protect must be a weight >= 0, not {self.protect!r}")
+        if self.voice_f0 is not None and not (np.isfinite(self.voice_f0) and self.voice_f0 > 0):
+            raise ArgumentError(f"voice_f0 must be a positive frequency in Hz, not {self.voice_f0!r}")
         model, control = resolve(self.model, self.control)
         object.__setattr__(self, "model", model)
         object.__setattr__(self, "control", control)
+
+    def voice_f0_of(self, analysis) -> float | None:
+        """The voice f0 (Hz) that chooses the speaker regressions: ``voice_f0`` when given
+        (a long file edited in blocks gives the whole file's), else the input's median;
+        None (the pooled regression) when not speaker-adaptive."""
+        if not (self.speaker_adaptive and self.control.speaker_f0):
+            return None
+        return self.voice_f0 if self.voice_f0 is not None else analysis.voice_f0
 
     def refine_for(self, changes_source: bool) -> int:
         """Refinement iterations of an edit (see ``refine``)."""
@@ -164,7 +176,7 @@ def edit_audio(audio: np.ndarray, request: EditRequest, options: SfvaeOptions | 
     analysis = analyse(audio, model, track_f0=need_f0)
     edit = edit_latents(analysis.z, request, control, analysis.f0, voicing=opts.voicing,
                         crossfade=opts.crossfade, protect=opts.protect,
-                        voice_f0=analysis.voice_f0 if adaptive else None)
+                        voice_f0=opts.voice_f0_of(analysis))
     own_source = not edit.changes_source and opts.source == "auto"
     renderer = opts.source_renderer
     n_refine = opts.refine_for(edit.changes_source)
@@ -191,8 +203,7 @@ def reference_latents(analysis, request: EditRequest, control, opts: SfvaeOption
         warnings.simplefilter("ignore")
         ref = edit_latents(analysis.z, own, control, analysis.f0, voicing=opts.voicing,
                            crossfade=opts.crossfade, protect=opts.protect,
-                           voice_f0=analysis.voice_f0 if opts.speaker_adaptive
-                           and control.speaker_f0 else None)
+                           voice_f0=opts.voice_f0_of(analysis))
     if n_refine > 0:
         ref = refine(ref, opts.model, control, analysis, own, n_refine, False)
     return ref.z
