@@ -18,12 +18,19 @@ from ..errors import ArgumentError
 class Subspace:
     mean: np.ndarray          # [K] centre m_i
     basis: np.ndarray         # [K, M] orthonormal columns U_i
-    eigenvalues: np.ndarray   # [K] all eigenvalues of S_i, descending
-    variance_ratio: np.ndarray  # [K] eigenvalues / their sum (so cumsum[M-1] = retained)
+    # Eigenvalues of S_i, descending, and each over their total (so cumsum[M-1] = retained):
+    # all K when learned here; released subspace files keep only the leading ones.
+    eigenvalues: np.ndarray
+    variance_ratio: np.ndarray
 
     @property
     def n_axes(self) -> int:
         return int(self.basis.shape[1])
+
+    @property
+    def retained(self) -> float:
+        """Share of the total variance the M axes retain."""
+        return float(np.sum(self.variance_ratio[:self.n_axes]))
 
     def project(self, z: np.ndarray) -> np.ndarray:
         """Coordinates U^T (z - m) of latent vectors [..., K] -> [..., M]."""
