@@ -30,9 +30,10 @@ import torch
 
 from ..conventions import N_FFT, SAMPLE_RATE
 from ..factors import FORMANTS
+from ..measure import MAX_FORMANT, N_FORMANTS
 
-CEILING_HZ = 5500.0
-LPC_ORDER = 10           # 5 formants, Praat's default
+CEILING_HZ = MAX_FORMANT  # the all-pole fit sees what Praat's Burg analysis sees
+LPC_ORDER = 2 * N_FORMANTS  # a pole pair per formant, as Praat's Burg
 PRE_EMPHASIS_HZ = 50.0   # Praat's default
 FD_STEP = 0.05           # latent step of the finite-difference Jacobian
 F0_KEEP = 1.0            # weight of keeping f0's coordinates (rows of the least squares)
