@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/edit_accuracy.py [--model M --control C] [--variants paper defaults ...]
 
-Runs :func:`sfvae.control.accuracy.edit_accuracy` exactly as tests/test_edit.py does (two
+Runs :func:`sfvae.evaluate.acceptance.edit_accuracy` exactly as tests/test_edit.py does (two
 base vowels, f0 at 4 and f1-f3 at 5 targets spread over the paper's evaluation grids, 0.6 s
 vowels, Praat on the output) once per editing variant and prints its summary: mean |error|
 of the edited factor, and for every other factor its mean |change| against Praat on the input
@@ -16,8 +16,8 @@ import argparse
 import time
 import warnings
 
-from sfvae.control.accuracy import edit_accuracy, format_summary
 from sfvae.control.editor import resolve
+from sfvae.evaluate.acceptance import edit_accuracy, format_summary
 
 VARIANTS = {
     "paper": dict(refine=0, source="decoded"),
