@@ -16,7 +16,7 @@ import argparse
 import time
 import warnings
 
-from sfvae.control.editor import resolve
+from sfvae.control.editor import load_model_and_control
 from sfvae.evaluate.acceptance import edit_accuracy, format_summary
 
 VARIANTS = {
@@ -34,7 +34,7 @@ def main() -> None:
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS),
                    help="editing variants to compare (default: all)")
     args = p.parse_args()
-    model, control = resolve(args.model, args.control)
+    model, control = load_model_and_control(args.model, args.control)
     for name in args.variants:
         start = time.perf_counter()
         with warnings.catch_warnings():

@@ -10,8 +10,8 @@ from conftest import model_params
 
 from sfvae import audio as audio_io
 from sfvae.cli import main
-from sfvae.control.analysis import frame_f0
 from sfvae.control.editor import edit_audio
+from sfvae.control.input_analysis import frame_f0
 from sfvae.control.latent_edit import RangeWarning
 from sfvae.editing import EditRequest, edit
 from sfvae.errors import ArgumentError

@@ -41,7 +41,7 @@ class Subspace:
         z = np.asarray(z, dtype=np.float64)
         return z - self.project(z) @ self.basis.T
 
-    def place(self, z: np.ndarray, coords: np.ndarray) -> np.ndarray:
+    def with_coordinates(self, z: np.ndarray, coords: np.ndarray) -> np.ndarray:
         """Replace the subspace coordinates of z by ``coords``: z - U U^T (z - m) + U coords."""
         return self.remove(z) + np.asarray(coords, dtype=np.float64) @ self.basis.T
 

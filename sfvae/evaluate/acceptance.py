@@ -141,10 +141,10 @@ def decoded_harmonic_contrast(model, audio: np.ndarray, n_harmonics: int = 7) ->
     envelope (contrast near 0 dB) leaves the pitch to the phase reconstruction.
     """
     from .. import audio as audio_io
-    from ..control.analysis import analyse
+    from ..control.input_analysis import analyse_input
     from ..conventions import N_FFT, SAMPLE_RATE
 
-    analysis = analyse(audio_io.check_audio(audio), model)
+    analysis = analyse_input(audio_io.check_audio(audio), model)
     power = analysis.power + audio_io.POWER_FLOOR
     decoded = model.decode_numpy(analysis.z).astype(np.float64)
     f0 = analysis.f0
