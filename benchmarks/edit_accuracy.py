@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/edit_accuracy.py [--model M --control C] [--variants paper defaults ...]
 
-Runs :func:`sfvae.control.accuracy.edit_accuracy` exactly as tests/test_edit.py does (two
+Runs :func:`sfvae.evaluate.acceptance.edit_accuracy` exactly as tests/test_edit.py does (two
 base vowels, f0 at 4 and f1-f3 at 5 targets spread over the paper's evaluation grids, 0.6 s
 vowels, Praat on the output) once per editing variant and prints its summary: mean |error|
 of the edited factor, and for every other factor its mean |change| against Praat on the input
@@ -16,8 +16,8 @@ import argparse
 import time
 import warnings
 
-from sfvae.control.accuracy import edit_accuracy, format_summary
-from sfvae.control.editor import resolve
+from sfvae.control.editor import load_model_and_control
+from sfvae.evaluate.acceptance import edit_accuracy, format_summary
 
 VARIANTS = {
     "paper": dict(refine=0, source="decoded"),
@@ -34,7 +34,7 @@ def main() -> None:
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS),
                    help="editing variants to compare (default: all)")
     args = p.parse_args()
-    model, control = resolve(args.model, args.control)
+    model, control = load_model_and_control(args.model, args.control)
     for name in args.variants:
         start = time.perf_counter()
         with warnings.catch_warnings():

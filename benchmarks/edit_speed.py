@@ -85,9 +85,9 @@ def main() -> int:
     torch.set_num_threads(args.threads)
     x = ten_seconds()
     request = EditRequest(f0=TARGET_F0)
-    from sfvae.control.editor import resolve
+    from sfvae.control.editor import load_model_and_control
 
-    model, control = resolve(args.model, args.control)  # None, None: the shipped pair
+    model, control = load_model_and_control(args.model, args.control)  # None, None: the shipped pair
     variants = {
         "sfvae edit (API), defaults: renderer world, refine 0": {},
         "sfvae edit (API), renderer world, refine 3": {"refine": 3},

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from sfvae import audio as audio_io
-from sfvae.control.editor import resolve
+from sfvae.control.editor import load_model_and_control
 from sfvae.demo import example_path
 from sfvae.editing import EditRequest, edit
 
@@ -33,7 +33,7 @@ def main() -> None:
     torch.set_num_threads(2)
     x = audio_io.load(example_path())
     x = np.tile(x, int(np.ceil(160_000 / x.size)))[:160_000]
-    model, control = resolve(None, None)
+    model, control = load_model_and_control(None, None)
     print("| edit | options | best s | x real time |\n|---|---|---|---|")
     for name, request, options in CASES:
         edit(x, request, model=model, control=control, **options)

@@ -137,7 +137,7 @@ def main() -> int:
 
     import torch
 
-    from sfvae.control.editor import resolve
+    from sfvae.control.editor import load_model_and_control
     from sfvae.evaluate.metrics import Nisqa, find_nisqa_weights
 
     torch.set_num_threads(args.threads)
@@ -146,7 +146,7 @@ def main() -> int:
                          capture_output=True, text=True).stdout.strip()
     weights = find_nisqa_weights(args.nisqa_weights)
     nisqa = Nisqa(weights) if weights else (lambda _: float("nan"))
-    model, control = resolve(args.model, args.control)
+    model, control = load_model_and_control(args.model, args.control)
     table = methods(model, control)
 
     inputs = [(f"vowel f0 {f0:g} F {f[0]:g}/{f[1]:g}/{f[2]:g}", "vowel", f0,

@@ -49,7 +49,7 @@ Notes (design choices these numbers support; from runs of this script and varian
   In D_f0 the context F1 is fixed while f0 rises to 300 Hz, hence its F1 errors; in D_f3
   the female context F1 (550 Hz = 2.6 f0) is measured 7 % high on every file.
 - Rolloff: the speakers use -12 dB/octave (Soundgen's default -9 stays the default of
-  `Voice`). At -9, Praat over-estimates F1 (male voice, F1 of the f1/f2/f3 spreads: mean
+  `SourceSettings`). At -9, Praat over-estimates F1 (male voice, F1 of the f1/f2/f3 spreads: mean
   +3.2 %, max 18 %; at -12: mean -0.9 %, max 3 %): with +6 dB/octave lip radiation, -12
   gives the -6 dB/octave speech spectrum that Praat's pre-emphasis assumes.
 - Resonances above f5 up to Nyquist (as Soundgen adds them): without them the spectrum falls

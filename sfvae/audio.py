@@ -30,7 +30,7 @@ from .errors import InputError
 from .fileio import atomic_path, audio_format, check_input
 
 __all__ = [
-    "load", "from_file", "check_audio", "check_peak", "resample", "normalize_peak", "stft", "istft",
+    "load", "read_native", "from_file", "check_audio", "check_peak", "resample", "normalize_peak", "stft", "istft",
     "power_spectrogram", "save", "open_audio", "read_blocks", "scan", "full_scale",
     "TruncationWarning", "QUANTUM",
 ]
@@ -191,6 +191,22 @@ def full_scale(block: np.ndarray, peak: float) -> np.ndarray:
     return block.astype(np.float32)
 
 
+def read_native(path: str | os.PathLike, sample_rate: int | None = None) -> tuple[np.ndarray, int]:
+    """(mono float64 samples, rate) of a file at its own rate (``sample_rate`` None) or
+    resampled to ``sample_rate``; no scaling, no silence or length check (for measuring:
+    Praat needs no resampling). Same checks as :func:`load`: InputError naming the file when
+    it is missing, unreadable, empty or holds NaN/inf; a TruncationWarning when cut short."""
+    path = Path(path)
+    with open_audio(path) as fh:
+        rate = int(fh.samplerate if sample_rate is None else sample_rate)
+        audio = np.concatenate(list(read_blocks(fh, rate)) or [np.zeros(0)])
+    if audio.size == 0:
+        raise InputError(path, "contains no samples")
+    if not np.all(np.isfinite(audio)):
+        raise InputError(path, "contains NaN or infinite samples")
+    return audio, rate
+
+
 def load(path: str | os.PathLike, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     """Read wav/flac/ogg/mp3/NIST SPHERE (anything libsndfile reads) as mono float32.
 
@@ -199,15 +215,8 @@ def load(path: str | os.PathLike, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     to a peak of 1 (:func:`full_scale`). A truncated file is read as far as it goes, with a
     TruncationWarning naming both durations.
     """
-    path = Path(path)
-    with open_audio(path) as fh:
-        audio = np.concatenate(list(read_blocks(fh, sample_rate)) or [np.zeros(0)])
-    if audio.size == 0:
-        raise InputError(path, "contains no samples")
-    if not np.all(np.isfinite(audio)):
-        raise InputError(path, "contains NaN or infinite samples")
-    peak = float(np.max(np.abs(audio)))
-    return check_audio(full_scale(audio, peak), path)
+    audio, _ = read_native(path, sample_rate)
+    return check_audio(full_scale(audio, float(np.max(np.abs(audio)))), Path(path))
 
 
 from_file = load

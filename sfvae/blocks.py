@@ -321,10 +321,10 @@ def estimate_file(path: str | os.PathLike, **kwargs) -> dict[str, np.ndarray]:
 
     if not long_file(path):
         return estimate(audio_io.load(path), **kwargs)
-    from .control.editor import resolve
+    from .control.editor import load_model_and_control
 
     # The model pair loaded once (as paths or None it would be read again for every block).
-    model, control = resolve(kwargs.pop("model", None), kwargs.pop("control", None))
+    model, control = load_model_and_control(kwargs.pop("model", None), kwargs.pop("control", None))
     kwargs.update(model=model, control=control)
     n, peak = scan_file(path)
     blocks = plan(n)

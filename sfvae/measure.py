@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .audio import read_native
 from .conventions import SAMPLE_RATE
 from .errors import InputError
 
@@ -144,34 +145,19 @@ def measure(audio: np.ndarray, sr: int = SAMPLE_RATE, floor: float = PITCH_FLOOR
     return {"f0": _median(pitch.values), "f1": float(f1), "f2": float(f2), "f3": float(f3)}
 
 
-def _load(path: str | os.PathLike) -> tuple[np.ndarray, int]:
-    """Read a file at its own rate (Praat needs no resampling); mono by averaging."""
-    import soundfile as sf
-
-    if not os.path.exists(path):
-        raise InputError(path, "no such file")
-    try:
-        data, rate = sf.read(str(path), dtype="float64", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
-        raise InputError(path, f"not a readable audio file ({type(exc).__name__})") from None
-    if data.size == 0:
-        raise InputError(path, "contains no samples")
-    return data.mean(axis=1), int(rate)
-
-
 def measure_file(path: str | os.PathLike, **kwargs) -> dict[str, float]:
-    """:func:`measure` on an audio file (any rate)."""
-    audio, rate = _load(path)
+    """:func:`measure` on an audio file (any rate: read at its own, Praat needs no resampling)."""
+    audio, rate = read_native(path)
     return measure(audio, rate, **kwargs)
 
 
 def measure_f0_file(path: str | os.PathLike, **kwargs) -> float:
-    audio, rate = _load(path)
+    audio, rate = read_native(path)
     return measure_f0(audio, rate, **kwargs)
 
 
 def measure_formants_file(path: str | os.PathLike, **kwargs) -> np.ndarray:
-    audio, rate = _load(path)
+    audio, rate = read_native(path)
     return measure_formants(audio, rate, **kwargs)
 
 

@@ -10,7 +10,6 @@ from conftest import reference_weights_path
 
 from sfvae.analysis import (
     FactorPoints,
-    FactorSubspace,
     analyze,
     dot_matrix,
     from_control,
@@ -24,17 +23,18 @@ from sfvae.analysis import (
     write_report,
 )
 from sfvae.cli import main
+from sfvae.control.subspace import Subspace
 from sfvae.errors import ArgumentError, InputError
 
 K = 6
 RELEASED = reference_weights_path().parent
 
 
-def _sub(name, basis, mean=None):
+def _sub(basis, mean=None):
     basis = np.asarray(basis, dtype=float).reshape(K, -1)
     m = basis.shape[1]
     eig = np.r_[np.linspace(2, 1, m), np.full(K - m, 0.1)]
-    return FactorSubspace(name, np.zeros(K) if mean is None else mean, basis, eig, eig / eig.sum())
+    return Subspace(np.zeros(K) if mean is None else mean, basis, eig, eig / eig.sum())
 
 
 def _axes(*idx):
@@ -42,8 +42,8 @@ def _axes(*idx):
 
 
 def test_orthogonal_subspaces_give_zero():
-    subs = {"f0": _sub("f0", _axes(0, 1)), "f1": _sub("f1", _axes(2, 3, 4)),
-            "f2": _sub("f2", _axes(5))}
+    subs = {"f0": _sub(_axes(0, 1)), "f1": _sub(_axes(2, 3, 4)),
+            "f2": _sub(_axes(5))}
     assert max_abs_dots(subs) == {"f0-f1": 0.0, "f0-f2": 0.0, "f1-f2": 0.0}
     cos = principal_cosines(subs)
     assert list(cos) == ["f0-f1", "f0-f2", "f1-f2"]
@@ -61,7 +61,7 @@ def test_identical_span_gives_one_whatever_the_basis():
     rotated = np.zeros((K, 2))
     rotated[0] = [c, -c]
     rotated[1] = [c, c]
-    subs = {"f0": _sub("f0", _axes(0, 1)), "f1": _sub("f1", rotated)}
+    subs = {"f0": _sub(_axes(0, 1)), "f1": _sub(rotated)}
     assert max_abs_dots(subs)["f0-f1"] == pytest.approx(c)
     np.testing.assert_allclose(principal_cosines(subs)["f0-f1"], [1.0, 1.0], atol=1e-9)
 
@@ -70,7 +70,7 @@ def test_known_angle():
     theta = np.deg2rad(70)
     v = np.zeros(K)
     v[0], v[3] = np.cos(theta), np.sin(theta)
-    subs = {"f0": _sub("f0", _axes(0, 1)), "f2": _sub("f2", v)}
+    subs = {"f0": _sub(_axes(0, 1)), "f2": _sub(v)}
     np.testing.assert_allclose(principal_cosines(subs)["f0-f2"], [np.cos(theta)], atol=1e-9)
     assert max_abs_dots(subs)["f0-f2"] == pytest.approx(np.cos(theta))
 
@@ -85,7 +85,7 @@ def _points(rng, axis, values, noise=0.0, mean=None):
 def test_leakage_and_regression_on_constructed_points():
     rng = np.random.default_rng(0)
     y0, y1 = np.linspace(100, 300, 60), np.linspace(200, 1000, 80)
-    subs = {"f0": _sub("f0", _axes(0)), "f1": _sub("f1", _axes(2))}
+    subs = {"f0": _sub(_axes(0)), "f1": _sub(_axes(2))}
     # D_f1 also moves axis 0 by 10 % of its spread: a known leak of 0.1^2 into U_f0.
     pts = {"f0": _points(rng, 0, y0), "f1": _points(rng, 2, y1)}
     pts["f1"].mu[:, 0] += 0.1 * pts["f1"].mu[:, 2]
@@ -105,7 +105,7 @@ def test_leakage_and_regression_on_constructed_points():
 
 def test_write_report_files_and_numbers(tmp_path):
     rng = np.random.default_rng(1)
-    subs = {"f0": _sub("f0", _axes(0, 1)), "f1": _sub("f1", _axes(1, 2)), "f2": _sub("f2", _axes(4))}
+    subs = {"f0": _sub(_axes(0, 1)), "f1": _sub(_axes(1, 2)), "f2": _sub(_axes(4))}
     pts = {"f0": _points(rng, 0, np.linspace(100, 300, 50), 0.01),
            "f1": _points(rng, 2, np.linspace(200, 1000, 50), 0.01),
            "f2": _points(rng, 4, np.linspace(1000, 2800, 50), 0.01)}
@@ -150,11 +150,11 @@ def test_from_control_matches_the_control(tmp_path):
     sub = fit_subspace(mu, np.full_like(mu, 0.01))
     control = Control({"f0": FactorControl(sub, fit_piecewise_linear(y, sub.project(mu)))})
     path = control.save(tmp_path / "c.npz")
-    subs = from_control(path)
-    assert list(subs) == ["f0"]
+    subs, regressions = from_control(path)
+    assert list(subs) == ["f0"] and list(regressions) == ["f0"]
     np.testing.assert_allclose(subs["f0"].basis, sub.basis)
     assert subs["f0"].retained == pytest.approx(float(sub.variance_ratio[:sub.n_axes].sum()))
-    q = regression_quality(subs["f0"], FactorPoints(y, mu))
+    q = regression_quality(subs["f0"], FactorPoints(y, mu), regressions["f0"])
     assert q["origin"] == "learned" and q["r2"] > 0.9
 
 
@@ -257,20 +257,21 @@ def test_control_of_another_model_is_flagged(tmp_path, tiny_model):
 def test_per_voice_regressions_are_used_for_their_voices():
     """Two voices whose coordinates differ by an offset: one pooled g cannot fit both; each
     voice's own g does (R^2 1, y read back exactly)."""
+    from sfvae.control.learn import FactorControl
     from sfvae.control.regression import fit_piecewise_linear
 
     y = np.tile(np.linspace(100, 300, 41), 2)
     voices = np.repeat(["male", "female"], 41)
     mu = np.zeros((82, K))
     mu[:, 0] = (y - 200) / 50 + np.where(voices == "female", 3.0, 0.0)
-    sub = _sub("f0", _axes(0))
+    sub = _sub(_axes(0))
     coords = sub.project(mu)
-    sub.regression = fit_piecewise_linear(y, coords)
-    sub.voice_regressions = {v: fit_piecewise_linear(y[voices == v], coords[voices == v])
-                             for v in ("male", "female")}
-    q = regression_quality(sub, FactorPoints(y, mu, speakers=voices))
+    learned = FactorControl(sub, fit_piecewise_linear(y, coords),
+                            {v: fit_piecewise_linear(y[voices == v], coords[voices == v])
+                             for v in ("male", "female")})
+    q = regression_quality(sub, FactorPoints(y, mu, speakers=voices), learned)
     assert q["r2"] < 0.5 and q["inversion_error_percent"] > 10
     assert q["r2_per_voice_g"] == pytest.approx(1.0, abs=1e-9)
     assert q["inversion_error_percent_per_voice_g"] < 0.05
     # Without voice labels only the pooled numbers exist.
-    assert "r2_per_voice_g" not in regression_quality(sub, FactorPoints(y, mu))
+    assert "r2_per_voice_g" not in regression_quality(sub, FactorPoints(y, mu), learned)

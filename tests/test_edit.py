@@ -10,12 +10,12 @@ from conftest import model_params
 
 from sfvae import audio as audio_io
 from sfvae.cli import main
-from sfvae.control.accuracy import edit_accuracy, format_summary
-from sfvae.control.analysis import frame_f0
 from sfvae.control.editor import edit_audio
+from sfvae.control.input_analysis import frame_f0
 from sfvae.control.latent_edit import RangeWarning
 from sfvae.editing import EditRequest, edit
 from sfvae.errors import ArgumentError
+from sfvae.evaluate.acceptance import edit_accuracy, format_summary
 from sfvae.measure import measure, pitch_track
 from sfvae.synth import synthesize
 
@@ -29,7 +29,7 @@ def test_edits_reach_their_targets_and_leave_the_other_factors(model_pair):
     """f0 across 100-300 Hz and f1-f3 across their grids, on a male- and a female-like vowel.
 
     The other factors must move less than 5 % both against Praat on the input and against
-    Praat on the target vowel synthesized directly (see sfvae.control.accuracy).
+    Praat on the target vowel synthesized directly (see sfvae.evaluate.acceptance).
     """
     model, control = model_pair
     result = edit_accuracy(model, control, n_targets={"f0": 4, "f1": 5, "f2": 5, "f3": 5},
@@ -52,7 +52,7 @@ def test_edits_reach_their_targets_and_leave_the_other_factors(model_pair):
             "bandwidths and on held-out MBROLA speech it does (10-20 dB)"), indirect=True)
 def test_the_decoder_draws_harmonics(model_pair):
     """Precondition of f0 control: decoded voiced spectra show the harmonics of f0."""
-    from sfvae.control.accuracy import decoded_harmonic_contrast
+    from sfvae.evaluate.acceptance import decoded_harmonic_contrast
 
     model, _ = model_pair
     for f0 in (120.0, 210.0):

@@ -159,10 +159,10 @@ def test_array_api_labels_one_varying_factor():
 
 
 def test_array_api_with_own_contexts_and_bad_ones():
-    from sfvae.synth import Context, Voice
+    from sfvae.synth import Context, SourceSettings
 
     values = {"f0": 150.0, "f1": 500.0, "f2": 1500.0, "f3": 2500.0, "f4": 3500.0, "f5": 4500.0}
-    ctx = Context("mine", "custom", values, Voice(temperature=0.0))
+    ctx = Context("mine", "custom", values, SourceSettings(temperature=0.0))
     ds = factor_dataset("f0", [120.0, 160.0], contexts=[ctx])
     assert ds.labels[1]["file"] == "f0/mine_f0-160.wav" and ds.labels[1]["f1"] == 500.0
     assert measure(ds.audio[1])["f0"] == pytest.approx(160.0, rel=0.01)
@@ -172,7 +172,7 @@ def test_array_api_with_own_contexts_and_bad_ones():
         factor_dataset("f0", [120.0, 120.0], contexts=[ctx])
     with pytest.raises(ArgumentError, match="no value for f5"):
         partial = {k: v for k, v in values.items() if k != "f5"}
-        factor_dataset("f0", [120.0], contexts=[Context("p", "custom", partial, Voice())])
+        factor_dataset("f0", [120.0], contexts=[Context("p", "custom", partial, SourceSettings())])
     with pytest.raises(ArgumentError, match="strictly increasing"):
         factor_dataset("f1", [1600.0], contexts=[ctx], grid_set="paper")
 

@@ -85,5 +85,12 @@ def test_bad_inputs_name_the_problem(tmp_path):
     (tmp_path / "junk.wav").write_bytes(b"not audio at all")
     with pytest.raises(InputError, match="not a readable audio file"):
         from_file(tmp_path / "junk.wav")
+    # The same reader as sfvae.audio.load: empty and non-finite files are refused by name.
+    sf.write(tmp_path / "empty.wav", np.zeros(0), 16000, subtype="FLOAT")
+    with pytest.raises(InputError, match="empty.wav.*no samples"):
+        from_file(tmp_path / "empty.wav")
+    sf.write(tmp_path / "nan.wav", np.array([0.1, np.nan] * 4000), 16000, subtype="FLOAT")
+    with pytest.raises(InputError, match="nan.wav.*NaN"):
+        from_file(tmp_path / "nan.wav")
     with pytest.raises(InputError, match="NaN"):
         measure(np.array([0.0, np.nan] * 4000))

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sfvae import audio as audio_io
-from sfvae.control.analysis import analyse
+from sfvae.control.input_analysis import analyse_input
 from sfvae.control.latent_edit import LatentEdit, edit_latents
 from sfvae.control.refine import lpc_formants, refine_latents
 from sfvae.editing import EditRequest, target_per_frame
@@ -47,13 +47,13 @@ def test_refinement_puts_the_decoded_formants_on_their_goals(model_pair):
     their input values, f0's coordinates where the edit put them, other frames untouched."""
     model, control = model_pair
     x = synthesize(150.0, (550.0, 1600.0, 2600.0), duration=0.6, seed=1)
-    state = analyse(x, model)
-    n = state.n_frames
-    f0_in = state.f0
+    analysis = analyse_input(x, model)
+    n = analysis.n_frames
+    f0_in = analysis.f0
     request = EditRequest(f2=1250.0)
-    edit = edit_latents(state.z, request, control, f0_in)
+    edit = edit_latents(analysis.z, request, control, f0_in)
     z, weight = edit.z, edit.weight
-    power = state.power
+    power = analysis.power
     frames = np.isfinite(f0_in) & (weight > 0)
     frames[:3] = False   # a few frames left out must come back unchanged
     targets = {"f2": target_per_frame(1250.0, n)}
@@ -72,9 +72,9 @@ def test_refinement_puts_the_decoded_formants_on_their_goals(model_pair):
     # A formant-only edit can ask for the input's f0 coordinates back (the one-shot step
     # moved them, the subspaces being oblique).
     restored = refine_latents(z, model, control, power, targets, frames, n_iter=2,
-                              f0_coords=control.project("f0", state.z))
+                              f0_coords=control.project("f0", analysis.z))
     np.testing.assert_allclose(control.project("f0", restored[frames]),
-                               control.project("f0", state.z[frames]), atol=0.05)
+                               control.project("f0", analysis.z[frames]), atol=0.05)
 
 
 def test_a_formant_edit_keeps_the_inputs_own_source(model_pair):
@@ -84,10 +84,10 @@ def test_a_formant_edit_keeps_the_inputs_own_source(model_pair):
 
     model, control = model_pair
     x = synthesize(130.0, (550.0, 1500.0, 2600.0), duration=0.6, seed=2)
-    state = analyse(x, model, track_f0=False)
-    n = state.n_frames
-    unchanged = LatentEdit(z=state.z, weight=np.ones(n), f0=np.full(n, np.nan), changes_source=False)
-    same = render_filter_change(model, state, unchanged, x.size)
+    analysis = analyse_input(x, model, track_f0=False)
+    n = analysis.n_frames
+    unchanged = LatentEdit(z=analysis.z, weight=np.ones(n), f0=np.full(n, np.nan), changes_source=False)
+    same = render_filter_change(model, analysis, unchanged, x.size)
     assert np.max(np.abs(same - x)) < 1e-4 * np.max(np.abs(x))   # no change: the input back
     y = edit_audio(x, EditRequest(f2=1800.0), model=model, control=control)
     m_in, m_out = measure(x), measure(y)

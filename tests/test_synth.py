@@ -16,7 +16,7 @@ from scipy import signal
 from sfvae.cli import main
 from sfvae.errors import ArgumentError
 from sfvae.measure import formant_tracks, measure, pitch_track
-from sfvae.synth import Voice, complete_formants, default_bandwidth, formant_gain, synthesize
+from sfvae.synth import SourceSettings, complete_formants, default_bandwidth, formant_gain, synthesize
 
 SR = 16000
 
@@ -52,7 +52,7 @@ def test_harmonic_amplitudes_are_source_rolloff_times_filter_times_radiation():
     # f0 = 125 Hz: 128 samples per period, so an FFT over 64 periods puts every harmonic
     # exactly on a bin and the measured amplitudes can be compared with the model.
     f0, formants = 125.0, [600.0, 1400.0, 2600.0, 3500.0, 4500.0]
-    voice = Voice(rolloff=-9.0, rolloff_khz=-3.0, lip_radiation=6.0, temperature=0.0)
+    voice = SourceSettings(rolloff=-9.0, rolloff_khz=-3.0, lip_radiation=6.0, temperature=0.0)
     x = synthesize(f0, formants, 1.0, voice=voice).astype(np.float64)
     segment = x[4000:4000 + 64 * 128]
     spectrum = np.abs(np.fft.rfft(segment))

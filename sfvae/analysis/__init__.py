@@ -2,7 +2,6 @@
 
 from .report import (
     FactorPoints,
-    FactorSubspace,
     analyze,
     dot_matrix,
     encode_factor_datasets,
@@ -18,7 +17,7 @@ from .report import (
 )
 
 __all__ = [
-    "FactorPoints", "FactorSubspace", "analyze", "dot_matrix", "encode_factor_datasets",
+    "FactorPoints", "analyze", "dot_matrix", "encode_factor_datasets",
     "from_control", "from_subspace_dir", "leakage", "max_abs_dots", "principal_cosines",
     "regression_quality", "side_by_side", "summarize", "write_report",
 ]

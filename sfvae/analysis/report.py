@@ -1,8 +1,9 @@
 """Disentanglement report of a set of latent subspaces (one per factor), METHOD section 3.
 
-Input: per factor a :class:`FactorSubspace` (centre m_i, basis U_i, eigenvalues, optional
-regression g_i), from a learned control (:func:`from_control`) or from released subspace
-files (:func:`from_subspace_dir`); optionally the per-file points used to learn them
+Input: per factor a :class:`sfvae.control.subspace.Subspace` (centre m_i, basis U_i,
+eigenvalues) and, when learned, its regressions g_i (a :class:`sfvae.control.learn.FactorControl`),
+from a learned control (:func:`from_control`) or from released subspace files
+(:func:`from_subspace_dir`, subspaces only); optionally the per-file points used to learn them
 (:class:`FactorPoints`: factor values y_n and posterior means mu_n), recomputed by encoding
 the factor datasets (:func:`encode_factor_datasets`).
 
@@ -18,48 +19,24 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from scipy.linalg import subspace_angles
 
+from ..control.subspace import Subspace
 from ..errors import ArgumentError, InputError
 from ..factors import FACTORS, factor_grid
 from ..fileio import write_text
 
 __all__ = [
-    "FactorSubspace", "FactorPoints", "from_control", "from_subspace_dir",
+    "FactorPoints", "from_control", "from_subspace_dir",
     "encode_factor_datasets", "dot_matrix", "max_abs_dots", "principal_cosines", "leakage",
     "regression_quality", "summarize", "write_report",
 ]
 
-
-
-@dataclass
-class FactorSubspace:
-    """One factor's subspace. ``eigenvalues``/``variance_ratio`` may hold only the leading
-    values (released files keep the top M); ratios are relative to the full trace."""
-
-    name: str
-    mean: np.ndarray                # [K]
-    basis: np.ndarray               # [K, M], orthonormal columns
-    eigenvalues: np.ndarray         # descending
-    variance_ratio: np.ndarray      # eigenvalues / total variance
-    regression: Callable | None = None  # g_i: y [N] -> [N, M] (PiecewiseLinear), if learned
-    voice_regressions: dict = field(default_factory=dict)  # per speaker-like voice, if learned
-
-    @property
-    def n_axes(self) -> int:
-        return int(self.basis.shape[1])
-
-    @property
-    def retained(self) -> float:
-        return float(np.sum(self.variance_ratio[:self.n_axes]))
-
-    def project(self, mu: np.ndarray) -> np.ndarray:
-        return (np.asarray(mu, dtype=np.float64) - self.mean) @ self.basis
 
 
 @dataclass
@@ -69,7 +46,7 @@ class FactorPoints:
     values: np.ndarray
     mu: np.ndarray
     contexts: np.ndarray | None = None
-    speakers: np.ndarray | None = None  # voice of each file (matches voice_regressions)
+    speakers: np.ndarray | None = None  # voice of each file (matches FactorControl.speakers)
     extra: dict = field(default_factory=dict)
 
 
@@ -86,23 +63,24 @@ def _check_basis(name: str, basis: np.ndarray, mean: np.ndarray, source) -> None
                                  f"(max |U^T U - I| = {np.max(np.abs(gram - np.eye(len(gram)))):.2g})")
 
 
-def from_control(control) -> dict[str, FactorSubspace]:
-    """Subspaces and regressions of a :class:`sfvae.control.learn.Control` (object or path)."""
+def from_control(control) -> tuple[dict[str, Subspace], dict]:
+    """Subspaces of a :class:`sfvae.control.learn.Control` (object or path), and per factor
+    its learned regressions (the control's ``FactorControl``: ``regression``, ``speakers``)."""
     from ..control.learn import load_control
 
     control = load_control(control)
-    out = {}
+    subspaces, regressions = {}, {}
     for name in _ordered(control.factors):
         fc = control.factors[name]
         s = fc.subspace
-        out[name] = FactorSubspace(name, np.asarray(s.mean, float), np.asarray(s.basis, float),
+        subspaces[name] = Subspace(np.asarray(s.mean, float), np.asarray(s.basis, float),
                                    np.asarray(s.eigenvalues, float),
-                                   np.asarray(s.variance_ratio, float), fc.regression,
-                                   dict(getattr(fc, "speakers", {}) or {}))
-    return out
+                                   np.asarray(s.variance_ratio, float))
+        regressions[name] = fc
+    return subspaces, regressions
 
 
-def from_subspace_dir(directory: str | os.PathLike) -> dict[str, FactorSubspace]:
+def from_subspace_dir(directory: str | os.PathLike) -> dict[str, Subspace]:
     """Released subspace files ``subspace_f{0,1,2,3}.npz`` (U, eigenvalues, variance_ratio, mean)."""
     directory = Path(directory)
     if not directory.is_dir():
@@ -119,7 +97,7 @@ def from_subspace_dir(directory: str | os.PathLike) -> dict[str, FactorSubspace]
             raise InputError(path, f"not a subspace file with U, eigenvalues, variance_ratio, "
                                    f"mean ({str(exc)[:80]})") from None
         _check_basis(name, basis, mean, path)
-        out[name] = FactorSubspace(name, mean, basis, eig, ratio)
+        out[name] = Subspace(mean, basis, eig, ratio)
     if not out:
         raise InputError(directory, "holds no subspace_f*.npz files")
     return {n: out[n] for n in _ordered(out)}
@@ -156,7 +134,7 @@ def _pairs(names):
     return [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
 
 
-def dot_matrix(subspaces: Mapping[str, FactorSubspace]) -> tuple[np.ndarray, list[str]]:
+def dot_matrix(subspaces: Mapping[str, Subspace]) -> tuple[np.ndarray, list[str]]:
     """|U^T U| over the concatenated bases [sum M, sum M], and a label per axis ("f0.1")."""
     names = list(subspaces)
     basis = np.concatenate([subspaces[n].basis for n in names], axis=1)
@@ -164,13 +142,13 @@ def dot_matrix(subspaces: Mapping[str, FactorSubspace]) -> tuple[np.ndarray, lis
     return np.abs(basis.T @ basis), labels
 
 
-def max_abs_dots(subspaces: Mapping[str, FactorSubspace]) -> dict[str, float]:
+def max_abs_dots(subspaces: Mapping[str, Subspace]) -> dict[str, float]:
     """Largest |u . v| between a unit vector of U_i and one of U_j, per pair "fi-fj"."""
     return {f"{a}-{b}": float(np.max(np.abs(subspaces[a].basis.T @ subspaces[b].basis)))
             for a, b in _pairs(list(subspaces))}
 
 
-def principal_cosines(subspaces: Mapping[str, FactorSubspace]) -> dict[str, list[float]]:
+def principal_cosines(subspaces: Mapping[str, Subspace]) -> dict[str, list[float]]:
     """Cosines of the principal angles between U_i and U_j (descending), per pair."""
     out = {}
     for a, b in _pairs(list(subspaces)):
@@ -180,8 +158,8 @@ def principal_cosines(subspaces: Mapping[str, FactorSubspace]) -> dict[str, list
     return out
 
 
-def cross_principal_cosines(first: Mapping[str, FactorSubspace],
-                            second: Mapping[str, FactorSubspace]) -> dict[str, list[float]]:
+def cross_principal_cosines(first: Mapping[str, Subspace],
+                            second: Mapping[str, Subspace]) -> dict[str, list[float]]:
     """Principal-angle cosines between the same factor's subspace in two sets."""
     out = {}
     for name in first:
@@ -191,7 +169,7 @@ def cross_principal_cosines(first: Mapping[str, FactorSubspace],
     return out
 
 
-def leakage(subspaces: Mapping[str, FactorSubspace],
+def leakage(subspaces: Mapping[str, Subspace],
             points: Mapping[str, FactorPoints]) -> dict[str, dict[str, float]]:
     """leak[i][j] = tr Var_{D_j}(U_i^T mu) / tr Var_{D_i}(U_i^T mu).
 
@@ -218,19 +196,22 @@ def leakage(subspaces: Mapping[str, FactorSubspace],
     return out
 
 
-def _regression_for(sub: FactorSubspace, pts: FactorPoints):
-    """The subspace's own g_i, or one fitted here (released files have none)."""
-    if sub.regression is not None:
-        return sub.regression, "learned"
+def _regression_for(sub: Subspace, pts: FactorPoints, learned=None):
+    """The learned g_i (``learned``: a FactorControl), or one fitted here (released files
+    have none)."""
+    if learned is not None:
+        return learned.regression, "learned"
     from ..control.regression import fit_piecewise_linear
 
     return fit_piecewise_linear(pts.values, sub.project(pts.mu)), "fitted by the report"
 
 
-def regression_quality(sub: FactorSubspace, pts: FactorPoints) -> dict:
+def regression_quality(sub: Subspace, pts: FactorPoints, learned=None) -> dict:
     """R^2 of g_i on the points (all axes pooled and per axis), and the error of y read back
-    by inverting g_i (mean |y_hat - y| / y, %)."""
-    reg, origin = _regression_for(sub, pts)
+    by inverting g_i (mean |y_hat - y| / y, %). ``learned``: the factor's FactorControl
+    (its pooled g and each voice's g); without it g is fitted here."""
+    reg, origin = _regression_for(sub, pts, learned)
+    voice_regressions = learned.speakers if learned is not None else {}
     coords = sub.project(pts.mu)
     pred = reg(pts.values)
     res = np.sum((coords - pred) ** 2, axis=0)
@@ -242,11 +223,11 @@ def regression_quality(sub: FactorSubspace, pts: FactorPoints) -> dict:
         y_hat = reg.invert(coords)
         out["inversion_error_percent"] = float(np.mean(np.abs(y_hat - pts.values) / pts.values) * 100)
     voices = np.asarray(pts.speakers).astype(str) if pts.speakers is not None else None
-    if sub.voice_regressions and voices is not None and set(voices) <= set(sub.voice_regressions):
+    if voice_regressions and voices is not None and set(voices) <= set(voice_regressions):
         # Each file read back with its own voice's g (what the control does for a known voice).
         pred = np.empty_like(coords)
         y_hat = np.empty(len(voices))
-        for voice, g in sub.voice_regressions.items():
+        for voice, g in voice_regressions.items():
             sel = voices == voice
             if sel.any():
                 pred[sel] = g(pts.values[sel])
@@ -257,10 +238,13 @@ def regression_quality(sub: FactorSubspace, pts: FactorPoints) -> dict:
     return out
 
 
-def summarize(subspaces: Mapping[str, FactorSubspace],
+def summarize(subspaces: Mapping[str, Subspace],
               points: Mapping[str, FactorPoints] | None = None,
-              compare: Mapping[str, FactorSubspace] | None = None) -> dict:
-    """All report numbers as a JSON-able dict."""
+              compare: Mapping[str, Subspace] | None = None,
+              regressions: Mapping | None = None) -> dict:
+    """All report numbers as a JSON-able dict. ``regressions``: {factor: FactorControl} of a
+    learned control (as :func:`from_control` returns); without, g is fitted here."""
+    regressions = regressions or {}
     summary = {
         "factors": {
             n: {"n_axes": s.n_axes, "variance_retained": s.retained,
@@ -281,7 +265,7 @@ def summarize(subspaces: Mapping[str, FactorSubspace],
     summary["max_principal_cosine_overall"] = max((v[0] for v in pc.values()), default=0.0)
     if points:
         summary["leakage"] = leakage(subspaces, points)
-        summary["regression"] = {n: regression_quality(subspaces[n], points[n])
+        summary["regression"] = {n: regression_quality(subspaces[n], points[n], regressions.get(n))
                                  for n in subspaces if n in points}
         summary["n_points"] = {n: int(len(p.values)) for n, p in points.items()}
     if compare:
@@ -388,9 +372,10 @@ def _fig_trajectories(subspaces, points, path: Path) -> None:
     _save(fig, path)
 
 
-def _fig_regression(sub: FactorSubspace, pts: FactorPoints, path: Path) -> None:
+def _fig_regression(name: str, sub: Subspace, pts: FactorPoints, learned, path: Path) -> None:
     plt = _pyplot()
-    reg, origin = _regression_for(sub, pts)
+    reg, origin = _regression_for(sub, pts, learned)
+    voice_regressions = learned.speakers if learned is not None else {}
     coords = sub.project(pts.mu)
     grid = np.linspace(pts.values.min(), pts.values.max(), 400)
     curve = reg(grid)
@@ -403,17 +388,17 @@ def _fig_regression(sub: FactorSubspace, pts: FactorPoints, path: Path) -> None:
         for i, (voice, sel) in enumerate(groups):
             ax.scatter(pts.values[sel], coords[sel, k], s=5, alpha=0.5, color=f"C{i}",
                        label=voice if voices is not None else "files")
-            if voice in sub.voice_regressions:
-                ax.plot(grid, sub.voice_regressions[voice](grid)[:, k], color=f"C{i}", lw=1,
+            if voice in voice_regressions:
+                ax.plot(grid, voice_regressions[voice](grid)[:, k], color=f"C{i}", lw=1,
                         ls="--", label=f"g ({voice})")
         ax.plot(grid, curve[:, k], color="C3", lw=1.5,
-                label="g, pooled" if sub.voice_regressions else "g (piecewise linear)")
+                label="g, pooled" if voice_regressions else "g (piecewise linear)")
         if hasattr(reg, "knots"):
             ax.plot(reg.knots, reg(reg.knots)[:, k], "|", color="C3", ms=10)
-        ax.set(xlabel=f"{sub.name} (Hz)", ylabel=f"coordinate {k + 1}")
+        ax.set(xlabel=f"{name} (Hz)", ylabel=f"coordinate {k + 1}")
         ax.grid(alpha=0.3)
     axes[0][0].legend(fontsize=7)
-    fig.suptitle(f"{sub.name}: regression g ({origin})", fontsize=10)
+    fig.suptitle(f"{name}: regression g ({origin})", fontsize=10)
     fig.tight_layout()
     _save(fig, path)
 
@@ -478,11 +463,13 @@ def _markdown(summary: dict, subspaces, title: str, notes: list[str], figures: d
     return "\n".join(lines)
 
 
-def write_report(out_dir: str | os.PathLike, subspaces: Mapping[str, FactorSubspace],
+def write_report(out_dir: str | os.PathLike, subspaces: Mapping[str, Subspace],
                  points: Mapping[str, FactorPoints] | None = None, title: str = "sfvae analysis",
                  notes: list[str] | None = None, threshold: float | None = 0.8,
-                 compare: Mapping[str, FactorSubspace] | None = None) -> Path:
-    """Write report.md, summary.json and the PNG figures into ``out_dir``; returns report.md."""
+                 compare: Mapping[str, Subspace] | None = None,
+                 regressions: Mapping | None = None) -> Path:
+    """Write report.md, summary.json and the PNG figures into ``out_dir``; returns report.md.
+    ``regressions``: {factor: FactorControl} of a learned control (see :func:`summarize`)."""
     if not subspaces:
         raise ArgumentError("nothing to analyse: no subspaces")
     dims = {s.basis.shape[0] for s in subspaces.values()}
@@ -491,7 +478,8 @@ def write_report(out_dir: str | os.PathLike, subspaces: Mapping[str, FactorSubsp
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     points = {n: p for n, p in (points or {}).items() if n in subspaces} or None
-    summary = summarize(subspaces, points, compare)
+    regressions = regressions or {}
+    summary = summarize(subspaces, points, compare, regressions)
     figures = {"variance": "variance.png", "dots": "dot_products.png",
                "cosines": "principal_angles.png"}
     _fig_variance(subspaces, out / figures["variance"], threshold)
@@ -502,7 +490,8 @@ def write_report(out_dir: str | os.PathLike, subspaces: Mapping[str, FactorSubsp
         _fig_trajectories(subspaces, points, out / figures["trajectories"])
         for n in points:
             figures[f"regression_{n}"] = f"regression_{n}.png"
-            _fig_regression(subspaces[n], points[n], out / figures[f"regression_{n}"])
+            _fig_regression(n, subspaces[n], points[n], regressions.get(n),
+                            out / figures[f"regression_{n}"])
     summary["title"] = title
     summary["notes"] = list(notes or [])
     write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
@@ -513,11 +502,13 @@ def write_report(out_dir: str | os.PathLike, subspaces: Mapping[str, FactorSubsp
 
 # --------------------------------------------------------------------------- one call
 
-def _load_set(source) -> tuple[dict[str, FactorSubspace], str]:
-    """A control file / Control object, or a directory of released subspace files."""
+def _load_set(source) -> tuple[dict[str, Subspace], dict, str]:
+    """A control file / Control object (subspaces and regressions), or a directory of
+    released subspace files (no regressions)."""
     if source is not None and not hasattr(source, "factors") and Path(source).is_dir():
-        return from_subspace_dir(source), f"subspace files in {source}"
-    return from_control(source), f"control {source if source is not None else '(shipped default)'}"
+        return from_subspace_dir(source), {}, f"subspace files in {source}"
+    subspaces, regressions = from_control(source)
+    return subspaces, regressions, f"control {source if source is not None else '(shipped default)'}"
 
 
 def _fingerprint_notes(control, vae) -> list[str]:
@@ -550,15 +541,15 @@ def analyze(out_dir: str | os.PathLike, model=None, control=None, subspaces=None
     vae = model if isinstance(model, VAE) else load_model(model)
     notes = [f"model: {model_name}"]
     # Inputs are read and checked before the (slow) datasets are generated.
-    sets = None
+    sets, regressions = None, {}
     if subspaces is not None:
         sets, described = from_subspace_dir(subspaces), f"subspace files in {subspaces}"
     elif control is not None or model is None:
-        sets, described = _load_set(control)
+        sets, regressions, described = _load_set(control)
         notes.extend(_fingerprint_notes(control, vae))
     other = None
     if compare is not None:
-        other, other_described = _load_set(compare)
+        other, _, other_described = _load_set(compare)
         if not Path(compare).is_dir() and _fingerprint_notes(compare, vae):
             raise ArgumentError(f"--compare {compare}: that control was learned on another model; "
                                 "subspaces of different models' latent spaces cannot be compared")
@@ -579,7 +570,7 @@ def analyze(out_dir: str | os.PathLike, model=None, control=None, subspaces=None
         from ..control.learn import learn
 
         learned = learn(vae, factors=datasets, seed=seed, command="sfvae analyze (learned here)")
-        sets, described = from_control(learned), ("control learned here by `sfvae learn`'s method "
+        (sets, regressions), described = from_control(learned), ("control learned here by `sfvae learn`'s method "
                                                   "on the same datasets (threshold 0.8)")
     notes.append(f"subspaces: {described}")
     if other is not None:
@@ -587,7 +578,7 @@ def analyze(out_dir: str | os.PathLike, model=None, control=None, subspaces=None
     if not with_points:
         points = None
     return write_report(out_dir, sets, points, title=title or "sfvae latent subspace analysis",
-                        notes=notes, compare=other)
+                        notes=notes, compare=other, regressions=regressions)
 
 
 def side_by_side(report_dirs: Mapping[str, str | os.PathLike]) -> str:

@@ -184,7 +184,7 @@ def translate_latents(z: np.ndarray, request: EditRequest, means: dict[str, Attr
 
 
 def _source_values(audio: np.ndarray, request: EditRequest, n: int) -> tuple[dict, np.ndarray | None]:
-    from ..control.analysis import frame_f0
+    from ..control.input_analysis import frame_f0
     from ..conventions import frame_times
     from .tracks import formants_at
 
@@ -247,7 +247,7 @@ def edit_audio(audio: np.ndarray, request: EditRequest,
                options: LatentTranslationOptions | None = None, **fields) -> np.ndarray:
     """Edit by latent translation (options: :class:`LatentTranslationOptions`)."""
     from .. import audio as audio_io
-    from ..control.analysis import analyse
+    from ..control.input_analysis import analyse_input
     from ..control.latent_edit import LatentEdit
     from ..control.render import render_decoded
 
@@ -257,7 +257,7 @@ def edit_audio(audio: np.ndarray, request: EditRequest,
                             "voicing attribute to translate)")
     audio = audio_io.check_audio(audio)
     means = _means_for(opts.model, opts.seed, opts.attribute_stride)
-    analysis = analyse(audio, opts.model, track_f0=False)
+    analysis = analyse_input(audio, opts.model, track_f0=False)
     n = analysis.n_frames
     source, voiced = _source_values(audio, request, n)
     z, weight = translate_latents(analysis.z, request, means, source,

@@ -16,10 +16,9 @@ import numpy as np
 from ..conventions import SAMPLE_RATE, frame_times, n_frames
 from ..editing import EditRequest, build_options, target_per_frame
 from ..errors import ArgumentError
+from ..measure import PITCH_CEILING, PITCH_FLOOR
 
 TIME_STEP = 0.01
-PITCH_FLOOR = 75.0
-PITCH_CEILING = 600.0
 
 
 @dataclass(frozen=True)

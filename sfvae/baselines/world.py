@@ -54,7 +54,7 @@ def load_pyworld():
     return pyworld
 
 
-def analyse(x: np.ndarray, sample_rate: int = SAMPLE_RATE):
+def world_analysis(x: np.ndarray, sample_rate: int = SAMPLE_RATE):
     """WORLD analysis: (f0, times, envelope, aperiodicity), all per 5 ms frame."""
     pyworld = load_pyworld()
     x = np.ascontiguousarray(x, dtype=np.float64)
@@ -155,7 +155,7 @@ def edit_audio(audio: np.ndarray, request: EditRequest, options: WorldOptions | 
     """Edit f0, formants or voicing with WORLD; returns audio of the same length."""
     build_options(WorldOptions, "world", options, kwargs)
     x = np.asarray(audio, dtype=np.float64)
-    f0, times, envelope, aperiodicity = analyse(x)
+    f0, times, envelope, aperiodicity = world_analysis(x)
     voiced = f0 > 0
     if (request.f0 is not None or request.f0_scale is not None) and not voiced.any():
         raise ArgumentError("method world: no voiced frames found in the input, f0 cannot be set")

@@ -1,9 +1,9 @@
 """Method "sfvae" of :func:`sfvae.edit.edit`: the editor as a pipeline of typed stages.
 
-    audio --analyse--> Analysis --edit_latents--> LatentEdit --refine_latents--> LatentEdit
+    audio --analyse_input--> Analysis --edit_latents--> LatentEdit --refine_latents--> LatentEdit
           --render--> audio
 
-- :mod:`.analysis`: peak, STFT, latent posterior means, Praat f0 per frame (:class:`Analysis`).
+- :mod:`.input_analysis`: peak, STFT, latent posterior means, Praat f0 per frame (:class:`Analysis`).
 - :mod:`.latent_edit`: z' = z - U U^T (z - m) + U g(y) for every edited factor, range checks,
   voicing policy, the f0 each output frame must have (:class:`LatentEdit`).
 - :mod:`.refine`: decoder-in-the-loop steps that put the decoded formants on their goals.
@@ -28,8 +28,8 @@ import numpy as np
 from .. import audio as audio_io
 from ..editing import EditRequest, build_options, target_per_frame
 from ..errors import ArgumentError
-from .analysis import analyse
-from .latent_edit import CROSSFADE_FRAMES, PROTECT_WEIGHT, VOICING_POLICIES, LatentEdit, edit_latents
+from .input_analysis import analyse_input
+from .latent_edit import CROSSFADE_FRAMES, KEEP_OTHERS_WEIGHT, VOICING_POLICIES, LatentEdit, edit_latents
 from .learn import Control, load_control, model_fingerprint
 from .render import DEFAULT_RENDERER, RENDERERS, render, render_filter_change
 
@@ -46,7 +46,7 @@ REFINE_ITERATIONS = 3  # decoder-in-the-loop steps (0: the paper's one-shot edit
 RATIO_REFINE_ITERATIONS = 0
 
 
-def resolve(model=None, control=None):
+def load_model_and_control(model=None, control=None):
     """(model, control) from objects, paths or None (the shipped default pair).
 
     A control learned for another model is refused (its weights' fingerprint differs).
@@ -88,7 +88,7 @@ class SfvaeOptions:
     voicing : "voiced" (f0 edits on Praat-voiced frames) or "all"; crossfade : frames of
         ramp in the latent space; keep_unedited : frames the edit leaves alone keep the
         input's STFT ("decoded" renderer; the others always do).
-    protect : weight of keeping the other factors' coordinates in the joint step.
+    keep_others_weight : weight of keeping the other factors' coordinates in the joint step.
     speaker_adaptive : use the control's per-voice regressions at the input's median f0.
     voice_f0 : that median f0 in Hz when known beforehand (None: Praat's on the input).
     """
@@ -103,7 +103,7 @@ class SfvaeOptions:
     voicing: str = "voiced"
     crossfade: int = CROSSFADE_FRAMES
     keep_unedited: bool = True
-    protect: float = PROTECT_WEIGHT
+    keep_others_weight: float = KEEP_OTHERS_WEIGHT
     speaker_adaptive: bool = True
     voice_f0: float | None = None
 
@@ -127,11 +127,11 @@ class SfvaeOptions:
         _whole(self.refine, "refine (iterations)", allow_none=True)
         _whole(self.n_iter, "n_iter", allow_none=True)
         _whole(self.crossfade, "crossfade (frames)")
-        if not (np.isfinite(self.protect) and self.protect >= 0):
-            raise ArgumentError(f"protect must be a weight >= 0, not {self.protect!r}")
+        if not (np.isfinite(self.keep_others_weight) and self.keep_others_weight >= 0):
+            raise ArgumentError(f"keep_others_weight must be a weight >= 0, not {self.keep_others_weight!r}")
         if self.voice_f0 is not None and not (np.isfinite(self.voice_f0) and self.voice_f0 > 0):
             raise ArgumentError(f"voice_f0 must be a positive frequency in Hz, not {self.voice_f0!r}")
-        model, control = resolve(self.model, self.control)
+        model, control = load_model_and_control(self.model, self.control)
         object.__setattr__(self, "model", model)
         object.__setattr__(self, "control", control)
 
@@ -173,9 +173,9 @@ def edit_audio(audio: np.ndarray, request: EditRequest, options: SfvaeOptions | 
     adaptive = opts.speaker_adaptive and bool(control.speaker_f0)
     need_f0 = (request.f0_scale is not None or adaptive or opts.refine != 0
                or request.f0 is not None or request.whisper)
-    analysis = analyse(audio, model, track_f0=need_f0)
+    analysis = analyse_input(audio, model, track_f0=need_f0)
     edit = edit_latents(analysis.z, request, control, analysis.f0, voicing=opts.voicing,
-                        crossfade=opts.crossfade, protect=opts.protect,
+                        crossfade=opts.crossfade, keep_others_weight=opts.keep_others_weight,
                         voice_f0=opts.voice_f0_of(analysis))
     own_source = not edit.changes_source and opts.source == "auto"
     renderer = opts.source_renderer
@@ -202,7 +202,7 @@ def reference_latents(analysis, request: EditRequest, control, opts: SfvaeOption
     with warnings.catch_warnings():   # the input's own contour may leave the range: clamped
         warnings.simplefilter("ignore")
         ref = edit_latents(analysis.z, own, control, analysis.f0, voicing=opts.voicing,
-                           crossfade=opts.crossfade, protect=opts.protect,
+                           crossfade=opts.crossfade, keep_others_weight=opts.keep_others_weight,
                            voice_f0=opts.voice_f0_of(analysis))
     if n_refine > 0:
         ref = refine(ref, opts.model, control, analysis, own, n_refine, False)
@@ -221,5 +221,5 @@ def refine(edit: LatentEdit, model, control, analysis, request: EditRequest, n_i
     z = refine_latents(edit.z, model, control, analysis.power, targets,
                        analysis.voiced & (edit.weight > 0), n_iter=n_iter,
                        f0_coords=control.project("f0", analysis.z) if keep_f0 else None,
-                       filter_of=analysis.z if own_source else None)
+                       input_latents=analysis.z if own_source else None)
     return replace(edit, z=z)

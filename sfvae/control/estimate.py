@@ -17,8 +17,8 @@ from .. import audio as audio_io
 from ..conventions import frame_times
 from ..factors import FACTORS
 from ..fileio import write_text
-from .analysis import analyse
-from .editor import resolve
+from .editor import load_model_and_control
+from .input_analysis import analyse_input
 
 COLUMNS = ("time",) + FACTORS
 
@@ -26,8 +26,8 @@ COLUMNS = ("time",) + FACTORS
 def estimate(audio: np.ndarray, model=None, control=None) -> dict[str, np.ndarray]:
     """{'time': [T] s, 'f0'..'f3': [T] Hz} for a 16 kHz mono waveform."""
     audio = audio_io.check_audio(audio)
-    model, control = resolve(model, control)
-    analysis = analyse(audio, model, track_f0=False)
+    model, control = load_model_and_control(model, control)
+    analysis = analyse_input(audio, model, track_f0=False)
     z = analysis.z
     out = {"time": frame_times(z.shape[0])}
     voice_f0 = None

@@ -35,7 +35,7 @@ VOICING_POLICIES = ("voiced", "all")
 # already spreads a switch over 64 ms, and a ramp would push the edit into the unvoiced
 # neighbours (measured: unvoiced LSD 3.7 dB with 0, 5.9 dB with 3; f0 error 1.5 vs 2.4 %).
 CROSSFADE_FRAMES = 0
-PROTECT_WEIGHT = 0.0   # weight of keeping the other factors' coordinates (joint_step)
+KEEP_OTHERS_WEIGHT = 0.0   # weight of keeping the other factors' coordinates (joint_step)
 RIDGE = 0.05
 
 
@@ -125,11 +125,11 @@ def f0_targets(request: EditRequest, control, f0_in: np.ndarray | None,
 
 def edit_latents(z: np.ndarray, request: EditRequest, control, f0_in: np.ndarray | None = None,
                  *, voicing: str = "voiced", crossfade: int = CROSSFADE_FRAMES,
-                 protect: float = PROTECT_WEIGHT, voice_f0: float | None = None) -> LatentEdit:
+                 keep_others_weight: float = KEEP_OTHERS_WEIGHT, voice_f0: float | None = None) -> LatentEdit:
     """The latent edit of ``z`` [T, K] (see the module docstring).
 
     ``f0_in``: the input's f0 per frame (NaN unvoiced); needed for ``f0_scale`` and for the
-    "voiced" policy. ``protect``: weight of keeping the coordinates of the factors not
+    "voiced" policy. ``keep_others_weight``: weight of keeping the coordinates of the factors not
     edited (0 = METHOD's formula; see :func:`joint_step`). ``voice_f0``: the input voice's
     own f0 (Hz), choosing the speakers' regressions (None: the pooled regression).
     """
@@ -161,7 +161,7 @@ def edit_latents(z: np.ndarray, request: EditRequest, control, f0_in: np.ndarray
         coords["f0"] = np.zeros((n, control.factors["f0"].subspace.n_axes))
         weights["f0"] = np.ones(n)
         out_f0 = np.zeros(n)
-    z = joint_step(z, control, coords, weights, protect)
+    z = joint_step(z, control, coords, weights, keep_others_weight)
     weight = np.max(np.stack(list(weights.values())), axis=0) if weights else np.zeros(n)
     return LatentEdit(z=z, weight=weight, f0=out_f0,
                       changes_source=f0_target is not None or request.whisper,
@@ -169,12 +169,12 @@ def edit_latents(z: np.ndarray, request: EditRequest, control, f0_in: np.ndarray
 
 
 def joint_step(z: np.ndarray, control, coords: dict, weights: dict,
-               protect: float = PROTECT_WEIGHT) -> np.ndarray:
+               keep_others_weight: float = KEEP_OTHERS_WEIGHT) -> np.ndarray:
     """Smallest change of each z that sets the edited factors' coordinates.
 
     Solves, per frame, min ||d|| subject to U_e^T (z + d - m_e) = c_e for every edited
-    factor e (all together) and, with weight ``protect``, U_k^T d = 0 for every factor k not
-    edited, in the least-squares sense: d = pinv(A) b. With one edited factor and protect=0
+    factor e (all together) and, with weight ``keep_others_weight``, U_k^T d = 0 for every factor k not
+    edited, in the least-squares sense: d = pinv(A) b. With one edited factor and keep_others_weight=0
     this is METHOD's z' = z - U U^T (z - m) + U g(y) exactly; with several it is their joint
     solution (not "the later edit wins"). A frame's weight scales its residuals b (cross-fade).
     """
@@ -186,13 +186,13 @@ def joint_step(z: np.ndarray, control, coords: dict, weights: dict,
             sub = control.factors[name].subspace
             rows.append(sub.basis.T)
             rhs.append(weights[name][:, None] * (coords[name] - sub.project(z)))
-        elif protect > 0 and name in control.factors:
+        elif keep_others_weight > 0 and name in control.factors:
             basis = control.factors[name].subspace.basis
-            rows.append(protect * basis.T)
+            rows.append(keep_others_weight * basis.T)
             rhs.append(np.zeros((z.shape[0], basis.shape[1])))
     matrix = np.concatenate(rows, axis=0)            # [R, K]
     residual = np.concatenate(rhs, axis=1)           # [T, R]
-    if protect <= 0:
+    if keep_others_weight <= 0:
         return z + residual @ np.linalg.pinv(matrix, rcond=1e-6).T
     # Protection makes the system (nearly) square and ill-conditioned where subspaces
     # overlap: a small ridge on ||d|| keeps the step bounded.

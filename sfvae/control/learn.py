@@ -113,7 +113,7 @@ class Control:
 
     def set_factor(self, factor: str, z: np.ndarray, y, voice_f0: float | None = None) -> np.ndarray:
         """z - U U^T (z - m) + U g(y): the factor of each latent vector set to y (Hz)."""
-        return self._get(factor).subspace.place(z, self.coordinates_for(factor, y, voice_f0))
+        return self._get(factor).subspace.with_coordinates(z, self.coordinates_for(factor, y, voice_f0))
 
     def remove_factor(self, factor: str, z: np.ndarray) -> np.ndarray:
         """z - U U^T (z - m): the factor's subspace removed (whisper, for f0)."""

@@ -30,9 +30,10 @@ import torch
 
 from ..conventions import N_FFT, SAMPLE_RATE
 from ..factors import FORMANTS
+from ..measure import MAX_FORMANT, N_FORMANTS
 
-CEILING_HZ = 5500.0
-LPC_ORDER = 10           # 5 formants, Praat's default
+CEILING_HZ = MAX_FORMANT  # the all-pole fit sees what Praat's Burg analysis sees
+LPC_ORDER = 2 * N_FORMANTS  # a pole pair per formant, as Praat's Burg
 PRE_EMPHASIS_HZ = 50.0   # Praat's default
 FD_STEP = 0.05           # latent step of the finite-difference Jacobian
 F0_KEEP = 1.0            # weight of keeping f0's coordinates (rows of the least squares)
@@ -98,7 +99,7 @@ def lpc_formants(power: np.ndarray, n_formants: int = 3) -> np.ndarray:
 def refine_latents(z_edit: np.ndarray, model, control, power_in: np.ndarray,
                    targets: dict[str, np.ndarray], frames: np.ndarray,
                    n_iter: int = 3, f0_coords: np.ndarray | None = None,
-                   filter_of: np.ndarray | None = None) -> np.ndarray:
+                   input_latents: np.ndarray | None = None) -> np.ndarray:
     """Edited latents [T, K] refined so that the decoded formants meet their goals.
 
     ``targets``: per-frame targets [T] (Hz) of the edited factors (entries other than f1-f3
@@ -116,9 +117,9 @@ def refine_latents(z_edit: np.ndarray, model, control, power_in: np.ndarray,
     held = lpc_formants(power_in[rows])
     # What multiplies the decoded spectrum before its formants are read: 1, or the input's
     # power over the input's own decoded spectrum (its source, filter removed).
-    carrier = np.ones((z.shape[0], 1))
-    if filter_of is not None:
-        carrier = power_in / model.decode_numpy(np.asarray(filter_of, np.float32)).astype(np.float64)
+    input_source = np.ones((z.shape[0], 1))
+    if input_latents is not None:
+        input_source = power_in / model.decode_numpy(np.asarray(input_latents, np.float32)).astype(np.float64)
     goals = np.stack([np.asarray(targets[n], dtype=np.float64)[rows] if n in targets
                       else held[:, FORMANTS.index(n)] for n in FORMANTS], axis=1)   # [R, 3]
     span, sv, _ = np.linalg.svd(np.concatenate([control.factors[n].subspace.basis for n in names],
@@ -130,34 +131,34 @@ def refine_latents(z_edit: np.ndarray, model, control, power_in: np.ndarray,
         chunk = rows[start:start + CHUNK_FRAMES]
         goal = goals[start:start + CHUNK_FRAMES]
         if f0_coords is not None:
-            z[chunk] = f0_sub.place(z[chunk], f0_coords[chunk])
+            z[chunk] = f0_sub.with_coordinates(z[chunk], f0_coords[chunk])
         # The first Jacobian on every JACOBIAN_STRIDE-th frame, shared with its neighbours
         # (adjacent frames' latents are close); Broyden then updates each frame's own copy.
         if JACOBIAN_STRIDE == 1:
-            now, jac = _formants_and_jacobian(z[chunk], model, span, carrier[chunk])
+            now, jac = _formants_and_jacobian(z[chunk], model, span, input_source[chunk])
         else:
             sub = np.arange(0, chunk.size, JACOBIAN_STRIDE)
-            _, jac = _formants_and_jacobian(z[chunk[sub]], model, span, carrier[chunk[sub]])
+            _, jac = _formants_and_jacobian(z[chunk[sub]], model, span, input_source[chunk[sub]])
             jac = jac[np.minimum(np.arange(chunk.size) // JACOBIAN_STRIDE, sub.size - 1)]
-            now = lpc_formants(model.decode_numpy(z[chunk].astype(np.float32)) * carrier[chunk])
+            now = lpc_formants(model.decode_numpy(z[chunk].astype(np.float32)) * input_source[chunk])
         for i in range(n_iter):
             step = DAMPING * _gauss_newton_step(now, jac, goal, keep)       # [R, P]
             z[chunk] += step @ span.T
             if i + 1 < n_iter:   # Broyden: the Jacobian updated from the step's effect
                 before, now = now, lpc_formants(
-                    model.decode_numpy(z[chunk].astype(np.float32)) * carrier[chunk])
+                    model.decode_numpy(z[chunk].astype(np.float32)) * input_source[chunk])
                 jac = _broyden(jac, step, now - before)
     return z
 
 
 def _formants_and_jacobian(z: np.ndarray, model, span: np.ndarray,
-                           carrier: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Formants [R, 3] of the decoded spectra times ``carrier`` [R, F or 1], and their
+                           input_source: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Formants [R, 3] of the decoded spectra times ``input_source`` [R, F or 1], and their
     finite-difference Jacobian [R, 3, P] along ``span``."""
     n_rows, n_span = z.shape[0], span.shape[1]
     probes = np.concatenate([z[None], z[None] + FD_STEP * span.T[:, None, :]], axis=0)
     decoded = model.decode_numpy(probes.reshape(-1, z.shape[1]).astype(np.float32))
-    decoded = decoded.reshape(n_span + 1, n_rows, -1) * carrier[None]
+    decoded = decoded.reshape(n_span + 1, n_rows, -1) * input_source[None]
     formants = lpc_formants(decoded.reshape(-1, decoded.shape[-1])).reshape(
         n_span + 1, n_rows, len(FORMANTS))
     now = formants[0]

@@ -38,7 +38,7 @@ import numpy as np
 
 from .. import audio as audio_io
 from ..conventions import HOP_LENGTH, N_FFT, SAMPLE_RATE, WIN_LENGTH, frame_times
-from .analysis import Analysis
+from .input_analysis import Analysis
 from .latent_edit import LatentEdit
 
 RENDERERS = ("world", "hnm", "decoded")

@@ -18,12 +18,19 @@ from ..errors import ArgumentError
 class Subspace:
     mean: np.ndarray          # [K] centre m_i
     basis: np.ndarray         # [K, M] orthonormal columns U_i
-    eigenvalues: np.ndarray   # [K] all eigenvalues of S_i, descending
-    variance_ratio: np.ndarray  # [K] eigenvalues / their sum (so cumsum[M-1] = retained)
+    # Eigenvalues of S_i, descending, and each over their total (so cumsum[M-1] = retained):
+    # all K when learned here; released subspace files keep only the leading ones.
+    eigenvalues: np.ndarray
+    variance_ratio: np.ndarray
 
     @property
     def n_axes(self) -> int:
         return int(self.basis.shape[1])
+
+    @property
+    def retained(self) -> float:
+        """Share of the total variance the M axes retain."""
+        return float(np.sum(self.variance_ratio[:self.n_axes]))
 
     def project(self, z: np.ndarray) -> np.ndarray:
         """Coordinates U^T (z - m) of latent vectors [..., K] -> [..., M]."""
@@ -34,7 +41,7 @@ class Subspace:
         z = np.asarray(z, dtype=np.float64)
         return z - self.project(z) @ self.basis.T
 
-    def place(self, z: np.ndarray, coords: np.ndarray) -> np.ndarray:
+    def with_coordinates(self, z: np.ndarray, coords: np.ndarray) -> np.ndarray:
         """Replace the subspace coordinates of z by ``coords``: z - U U^T (z - m) + U coords."""
         return self.remove(z) + np.asarray(coords, dtype=np.float64) @ self.basis.T
 

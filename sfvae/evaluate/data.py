@@ -106,11 +106,11 @@ def upper_formants(f3: float, kind: str) -> tuple[float, float]:
 
 
 def render_vowel(recipe: dict) -> np.ndarray:
-    from ..synth import Voice, synthesize
+    from ..synth import SourceSettings, synthesize
 
     f4, f5 = upper_formants(recipe["f3"], recipe.get("kind", "male"))
     return synthesize(recipe["f0"], (recipe["f1"], recipe["f2"], recipe["f3"], f4, f5),
-                      recipe.get("duration", VOWEL_DURATION_S), voice=Voice(**recipe["voice"]),
+                      recipe.get("duration", VOWEL_DURATION_S), voice=SourceSettings(**recipe["voice"]),
                       seed=recipe["seed"])
 
 

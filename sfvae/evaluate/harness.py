@@ -265,7 +265,7 @@ def _model_options(config: EvalConfig, method: str) -> dict:
     load_model(model_path)  # fails here, clearly, when the model is missing or broken
     if method == "vae-baseline":
         return {"model": model_path}
-    from ..control.editor import resolve
+    from ..control.editor import load_model_and_control
     from ..control.learn import default_control_path
 
     control = config.control
@@ -278,7 +278,7 @@ def _model_options(config: EvalConfig, method: str) -> dict:
 
             _log(config, f"no --control given for {model_path}: learning one into {control}")
             learn(model_path, seed=config.seed, command="sfvae evaluate").save(control)
-    resolve(model_path, control)  # refuses a control of another model
+    load_model_and_control(model_path, control)  # refuses a control of another model
     config.control = control
     return {"model": model_path, "control": control}
 

@@ -399,13 +399,13 @@ def _train(cfg: TrainConfig, d: Dist) -> TrainResult:
         bar = tqdm(total=n_batches, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch",
                    disable=not (cfg.progress and d.is_main), leave=False,
                    mininterval=0.5 if sys.stderr.isatty() else 60.0)
-        state = {"batches": batches_done}
+        counter = {"batches": batches_done}
 
         def on_batch(i: int, sums: torch.Tensor) -> None:
-            state["batches"] += 1
-            if abort_after and state["batches"] >= abort_after:
+            counter["batches"] += 1
+            if abort_after and counter["batches"] >= abort_after:
                 raise TrainingAborted(f"{ABORT_ENV}={abort_after}: stopping after "
-                                      f"{state['batches']} batches (simulated interruption)")
+                                      f"{counter['batches']} batches (simulated interruption)")
             if not bar.disable and (i % 50 == 0 or i == n_batches - 1):
                 s = sums.tolist()
                 n = max(s[2], 1.0)
@@ -417,7 +417,7 @@ def _train(cfg: TrainConfig, d: Dist) -> TrainResult:
         beta_now = mcfg.beta * min(1.0, (epoch + 1) / (cfg.kl_warmup_epochs + 1))
         sums = train_epoch(ddp_model, optimizer, prefetch(loader.epoch(epoch)), beta_now,
                            d.device, on_batch)
-        batches_done = state["batches"]
+        batches_done = counter["batches"]
         bar.close()
         tr_is, tr_kl, tr_n = _all_reduce_sum(sums, d)
         val = evaluate(model, val_frames, seed=cfg.seed, d=d)

@@ -88,7 +88,7 @@ from ..factors import (
     grid_values,
 )
 from ..fileio import write_text
-from .soundgen import N_FORMANTS, Voice, check_duration, check_sample_rate, synthesize
+from .soundgen import N_FORMANTS, SourceSettings, check_duration, check_sample_rate, synthesize
 
 __all__ = [
     "DEFAULT_DURATION", "Speaker", "Context", "LOW_MALE", "MALE", "FEMALE", "CHILD",
@@ -105,7 +105,7 @@ FORMANT_SPACING = 1.08
 # Human set: the smallest ratio between neighbouring formants anywhere in a sweep.
 HUMAN_SPACING = 1.12
 _VALUE_FIELDS = ("f0", "f1", "f2", "f3", "f4", "f5")
-_VOICE_FIELDS = tuple(Voice.__dataclass_fields__)
+_VOICE_FIELDS = tuple(SourceSettings.__dataclass_fields__)
 MANIFEST_COLUMNS = (
     ("file", "factor", "value", "context", "speaker") + _VALUE_FIELDS
     + ("duration", "sample_rate") + _VOICE_FIELDS + ("seed", "file_seed", "grid_set")
@@ -126,7 +126,7 @@ class Speaker:
     f0: float
     formants: tuple[float, float, float, float, float]
     formant_scale: float = 1.0
-    voice: Voice = field(default_factory=Voice)
+    voice: SourceSettings = field(default_factory=SourceSettings)
     sweeps: Mapping[str, tuple[tuple[float, float], Mapping[str, float]]] = field(
         default_factory=dict)
 
@@ -152,7 +152,7 @@ def _speaker(name: str) -> Speaker:
     rows = {line.split()[0]: line for line in _SPEAKER_TABLE.strip().splitlines()[1:]}
     f0, formants, scale, *sweeps = (
         [float(v) for v in cell.split()] for cell in rows[name].split(maxsplit=1)[1].split("|"))
-    return Speaker(name, f0[0], tuple(formants), scale[0], Voice(rolloff=-12.0), {
+    return Speaker(name, f0[0], tuple(formants), scale[0], SourceSettings(rolloff=-12.0), {
         factor: ((low, high), dict(zip(_HELD[factor], held, strict=True)))
         for factor, (low, high, *held) in zip(("f1", "f2", "f3"), sweeps, strict=True)})
 
@@ -173,7 +173,7 @@ class Context:
     name: str
     speaker: str
     values: Mapping[str, float]
-    voice: Voice
+    voice: SourceSettings
     span: tuple[float, float] | None = None
 
     def with_value(self, factor: str, value: float) -> dict[str, float]:
@@ -391,7 +391,7 @@ def _fmt(value: float) -> str:
 
 def _render(row: Mapping) -> np.ndarray:
     """Synthesise the file one label row describes (pure function of the row)."""
-    voice = Voice(**{k: float(row[k]) for k in _VOICE_FIELDS})
+    voice = SourceSettings(**{k: float(row[k]) for k in _VOICE_FIELDS})
     formants = [float(row[f"f{i}"]) for i in range(1, N_FORMANTS + 1)]
     return synthesize(float(row["f0"]), formants, float(row["duration"]),
                       sample_rate=int(row["sample_rate"]), voice=voice,

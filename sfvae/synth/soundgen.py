@@ -31,7 +31,7 @@ from ..conventions import SAMPLE_RATE
 from ..errors import ArgumentError
 
 __all__ = [
-    "Voice", "synthesize", "default_bandwidth", "complete_formants", "formant_gain",
+    "SourceSettings", "synthesize", "default_bandwidth", "complete_formants", "formant_gain",
     "DEFAULT_FORMANTS", "N_FORMANTS", "Trajectory", "check_sample_rate", "check_duration",
 ]
 
@@ -55,7 +55,7 @@ NOISE_FRAME_S = 0.032
 
 
 @dataclass(frozen=True)
-class Voice:
+class SourceSettings:
     """Source settings of a voice, in Soundgen's units.
 
     rolloff: dB/octave of the harmonic source (Soundgen: -9).
@@ -149,7 +149,7 @@ def synthesize(
     *,
     sample_rate: int = SAMPLE_RATE,
     bandwidths: Sequence[Trajectory | None] | None = None,
-    voice: Voice | None = None,
+    voice: SourceSettings | None = None,
     rolloff: float | None = None,
     rolloff_khz: float | None = None,
     jitter: float | None = None,
@@ -175,7 +175,7 @@ def synthesize(
     """
     overrides = dict(rolloff=rolloff, rolloff_khz=rolloff_khz, jitter=jitter, shimmer=shimmer,
                      breathing=breathing, temperature=temperature)
-    voice = dataclasses.replace(voice or Voice(),
+    voice = dataclasses.replace(voice or SourceSettings(),
                                 **{k: v for k, v in overrides.items() if v is not None})
     sample_rate = check_sample_rate(sample_rate)
     n_samples = check_duration(duration, sample_rate)

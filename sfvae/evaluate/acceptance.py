@@ -1,4 +1,6 @@
-"""Edit accuracy on synthesized vowels, measured with Praat (the issue's acceptance check).
+"""Edit accuracy on synthesized vowels, measured with Praat (the acceptance check of
+tests/test_edit.py and benchmarks/edit_accuracy.py; Praat values and relative errors come
+from :mod:`sfvae.evaluate.metrics`, as in the evaluation harness).
 
 For each base vowel and factor, the factor is set to targets spread evenly over the paper's
 evaluation grid (sfvae.factors.EVALUATION_GRIDS: f0 100-300, f1 300-900, f2 1100-2700,
@@ -26,7 +28,7 @@ import numpy as np
 
 from ..editing import EditRequest
 from ..factors import EVALUATION_GRIDS, FACTORS
-from ..measure import measure
+from .metrics import delta_percent, measure_factors
 
 # Base vowels (f0, f1, f2, f3) inside every learned range: a male- and a female-like voice.
 BASE_VOWELS = ((120.0, 500.0, 1500.0, 2500.0), (210.0, 600.0, 1750.0, 2900.0))
@@ -35,7 +37,9 @@ SPACING = 1.15
 TRUST_PCT = 3.0
 
 
-def targets_for(control, base: dict[str, float], factor: str, n: int) -> np.ndarray:
+def acceptance_targets(control, base: dict[str, float], factor: str, n: int) -> np.ndarray:
+    """``n`` targets (Hz) for ``factor`` from ``base``: the evaluation grid within the
+    control's range, formants kept SPACING apart from their neighbours."""
     lo, hi = control.range(factor)
     lo, hi = max(lo, EVALUATION_GRIDS[factor][0]), min(hi, EVALUATION_GRIDS[factor][1])
     if factor != "f0":
@@ -54,31 +58,27 @@ def _vowel(values: dict[str, float], duration: float, seed: int) -> np.ndarray:
                       duration=duration, seed=seed)
 
 
-def _pct(a: float, b: float) -> float:
-    return 100.0 * abs(a - b) / b
-
-
 def edit_accuracy(model, control, bases=BASE_VOWELS, n_targets=N_TARGETS, phase=None,
                   duration: float = 1.0, seed: int = 0, factors=FACTORS, **edit_options) -> dict:
     """Returns {'rows': [...], 'summary': {factor: {...}}} (see the module docstring)."""
-    from .editor import edit_audio
+    from ..control.editor import edit_audio
 
     rows = []
     for b, base_values in enumerate(bases):
         base = dict(zip(FACTORS, base_values))
         x = _vowel(base, duration, seed + b)
-        measured_in = measure(x)
+        measured_in = measure_factors(x)
         for factor in factors:
-            for target in targets_for(control, base, factor, n_targets[factor]):
+            for target in acceptance_targets(control, base, factor, n_targets[factor]):
                 values = dict(base, **{factor: float(target)})
-                truth = measure(_vowel(values, duration, seed + b))
+                truth = measure_factors(_vowel(values, duration, seed + b))
                 row = {"base": b, "factor": factor, "target": float(target),
-                       "trusted": _pct(truth[factor], target) <= TRUST_PCT}
+                       "trusted": delta_percent(truth[factor], target) <= TRUST_PCT}
                 if row["trusted"]:
                     y = edit_audio(x, EditRequest(**{factor: float(target)}), model=model,
                                    control=control, phase=phase, **edit_options)
-                    out = measure(y)
-                    row["error_pct"] = _pct(out[factor], target)
+                    out = measure_factors(y)
+                    row["error_pct"] = delta_percent(out[factor], target)
                     for other in FACTORS:
                         row[f"known_{other}"] = values[other]
                         row[f"in_{other}"] = measured_in[other]
@@ -96,10 +96,10 @@ def edit_accuracy(model, control, bases=BASE_VOWELS, n_targets=N_TARGETS, phase=
             "error_pct": _mean([r["error_pct"] for r in sel]),
             # Praat's formant bias moves with f0, so after an f0 edit only the formants it
             # measures well at the new f0 are compared with the input.
-            "others_vs_input_pct": {o: _mean([_pct(r[f"out_{o}"], r[f"in_{o}"]) for r in sel
-                                              if factor != "f0" or _trusted(r, o)])
+            "others_vs_input_pct": {o: _mean([delta_percent(r[f"out_{o}"], r[f"in_{o}"])
+                                              for r in sel if factor != "f0" or _trusted(r, o)])
                                     for o in others},
-            "others_vs_truth_pct": {o: _mean([_pct(r[f"out_{o}"], r[f"truth_{o}"])
+            "others_vs_truth_pct": {o: _mean([delta_percent(r[f"out_{o}"], r[f"truth_{o}"])
                                               for r in sel if _trusted(r, o)]) for o in others},
             "n": len(sel), "failed": int(failed),
             "excluded": sum(1 for r in rows if r["factor"] == factor and not r["trusted"]),
@@ -110,7 +110,7 @@ def edit_accuracy(model, control, bases=BASE_VOWELS, n_targets=N_TARGETS, phase=
 def _trusted(row: dict, factor: str) -> bool:
     """Praat measures ``factor`` on the truth vowel within TRUST_PCT of its known value
     (e.g. F1 under f0 = 290 Hz it does not: Burg follows a harmonic)."""
-    return _pct(row[f"truth_{factor}"], row[f"known_{factor}"]) <= TRUST_PCT
+    return delta_percent(row[f"truth_{factor}"], row[f"known_{factor}"]) <= TRUST_PCT
 
 
 def _mean(values: list) -> float:
@@ -141,10 +141,10 @@ def decoded_harmonic_contrast(model, audio: np.ndarray, n_harmonics: int = 7) ->
     envelope (contrast near 0 dB) leaves the pitch to the phase reconstruction.
     """
     from .. import audio as audio_io
+    from ..control.input_analysis import analyse_input
     from ..conventions import N_FFT, SAMPLE_RATE
-    from .analysis import analyse
 
-    analysis = analyse(audio_io.check_audio(audio), model)
+    analysis = analyse_input(audio_io.check_audio(audio), model)
     power = analysis.power + audio_io.POWER_FLOOR
     decoded = model.decode_numpy(analysis.z).astype(np.float64)
     f0 = analysis.f0

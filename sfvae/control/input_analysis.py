@@ -1,6 +1,6 @@
 """Analysis stage of the editor: what every later stage reads off the input, computed once.
 
-``analyse(audio, model)`` -> :class:`Analysis`: the peak, the STFT of the peak-normalised
+``analyse_input(audio, model)`` -> :class:`Analysis`: the peak, the STFT of the peak-normalised
 waveform (sfvae.conventions' frames), the latent posterior means per frame and, when asked,
 Praat's f0 at each frame centre. The latent edit, the refinement and the renderers all take
 an ``Analysis``; baselines that share the VAE (vae-baseline) use it the same way.
@@ -73,7 +73,7 @@ class Analysis:
         return float(np.nanmedian(self.f0)) if self.voiced.any() else None
 
 
-def analyse(audio: np.ndarray, model, track_f0: bool = True) -> Analysis:
+def analyse_input(audio: np.ndarray, model, track_f0: bool = True) -> Analysis:
     """Analyse a checked 16 kHz waveform with ``model`` (a VAE); ``track_f0``: run Praat too."""
     peak = float(np.max(np.abs(audio)))
     spec = audio_io.stft(audio / peak)
