@@ -43,6 +43,12 @@ def _present(module: str) -> bool:
         return False
 
 
+def command_group(subparsers, name: str, help: str, description: str):
+    """A command with actions of its own (``sfvae corpus build``): its parser's subparsers."""
+    group = subparsers.add_parser(name, help=help, description=description)
+    return group.add_subparsers(dest=f"{name}_command", metavar="ACTION", required=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sfvae",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..cli import command_group
 from .build import build_corpus, manifest_hash
 from .packages import CACHE_ENV
 from .recorded import source_names
@@ -11,12 +12,10 @@ from .voices import available_voices
 
 
 def register(subparsers) -> None:
-    corpus = subparsers.add_parser(
-        "corpus", help="build the multi-voice speech corpus (espeak-ng + MBROLA, recorded "
-                       "speech from Debian packages)",
-        description="Build or inspect the embedded multi-voice training corpus.",
-    )
-    sub = corpus.add_subparsers(dest="corpus_command", metavar="ACTION", required=True)
+    sub = command_group(
+        subparsers, "corpus", help="build the multi-voice speech corpus (espeak-ng + MBROLA, "
+                                   "recorded speech from Debian packages)",
+        description="Build or inspect the embedded multi-voice training corpus.")
 
     build = sub.add_parser(
         "build", help="render a multi-speaker corpus of 16 kHz wav files",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..cli import command_group
 from ..errors import ArgumentError
 from ..factors import DEFAULT_GRID_SET, FACTORS, GRID_SETS, HUMAN_GRIDS, PAPER_GRIDS
 
@@ -12,11 +13,11 @@ __all__ = ["register", "parse_trajectory", "parse_formants"]
 
 
 def register(subparsers) -> None:
-    synth = subparsers.add_parser(
-        "synth", help="synthesize vowels and the labeled factor datasets (Soundgen-style)",
+    sub = command_group(
+        subparsers, "synth", help="synthesize vowels and the labeled factor datasets "
+                                  "(Soundgen-style)",
         description="Soundgen-style source-filter synthesis of vowels and of the labeled "
                     "datasets D_f0..D_f3 in which one factor varies.")
-    sub = synth.add_subparsers(dest="synth_command", metavar="SUBCOMMAND", required=True)
 
     factors = sub.add_parser(
         "factors", help="write the factor datasets D_f0..D_f3 and manifest.csv",
