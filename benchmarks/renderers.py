@@ -17,9 +17,11 @@ Edits, for every input, each a constant f0 target given to every method: x0.75 a
 the input's own Praat median f0, and "identity" (that median itself); a target outside the
 control's learned f0 range is clamped to it, for every method alike (the row keeps
 ``clamped`` when it moved by more than 1 %), and identity rows whose target was clamped
-are left out of the identity summary (they are no identity edit). Whisper: the sfvae renderers (``--whisper``), WORLD's
-own whisper (aperiodicity 1, f0 as analysed) and WORLD resynthesised with f0 = 0 (all
-frames unvoiced), the issue's reference.
+are left out of the identity summary (they are no identity edit). On speech that constant
+also flattens the intonation, so "identity (own contour)" (``f0_scale=1``: the input's own
+contour, f0 error of the output's median against the input's) is measured beside it.
+Whisper: the sfvae renderers (``--whisper``), WORLD's own whisper (aperiodicity 1, f0 as
+analysed) and WORLD resynthesised with f0 = 0 (all frames unvoiced), the issue's reference.
 
 Measured per edit (sfvae.evaluate.metrics): Praat f0/F1-F3 of the output; f0 error =
 (f0_out / target - 1) in % (octave error: |error| > 40 %, or no f0 measured); F1-F3 change
@@ -54,6 +56,7 @@ from sfvae.measure import pitch_track  # noqa: E402
 
 SCALES = {"x0.75": 0.75, "x1.33": 1.33, "identity": 1.0}
 OCTAVE_ERROR_PCT = 40.0
+OWN_CONTOUR = "identity (own contour)"
 CLAMP_TOLERANCE = 0.01  # a target moved less than this by the clamp still counts as asked
 WORLD_F0_ZERO = "WORLD, f0 = 0"
 WORLD_WHISPER = "WORLD --whisper (aperiodicity 1)"
@@ -150,11 +153,15 @@ def main() -> int:
         rows.append(dict(base, method="input (unedited)", edit="-", **score(x, m_in, None)))
         for label, (method, options) in table.items():
             jobs = [(name, m_in["f0"] * s) for name, s in SCALES.items()]
+            jobs.append((OWN_CONTOUR, m_in["f0"]))
             if method == "sfvae":  # vae-baseline and PSOLA cannot whisper; WORLD below
                 jobs.append(("whisper", None))
             for edit_name, wanted in jobs:
                 target = None if wanted is None else float(np.clip(wanted, lo, hi))
-                request = EditRequest(whisper=True) if target is None else EditRequest(f0=target)
+                if edit_name == OWN_CONTOUR:  # f0 error against the input's median
+                    request = EditRequest(f0_scale=1.0)
+                else:
+                    request = EditRequest(whisper=True) if target is None else EditRequest(f0=target)
                 row = dict(base, method=label, edit=edit_name, target=target,
                            clamped=wanted is not None and abs(target / wanted - 1) > CLAMP_TOLERANCE)
                 start = time.perf_counter()
@@ -228,14 +235,17 @@ def summarize(rows: list[dict], labels: list[str]) -> dict:
                 **{f"d{k}": _mean(f0e, f"d{k}") for k in ("f1", "f2", "f3")},
                 "nisqa": _mean(f0e, "nisqa"), "dnsmos": _mean(f0e, "dnsmos_ovrl"),
                 "rtf": _mean(f0e, "rtf")}
-        if ide:
-            err = [abs(r["f0_err"]) if np.isfinite(r["f0_err"]) else float("inf") for r in ide]
-            entry["identity"] = {
-                "n": len(ide), "err_median": float(np.median(err)), "err_mean": float(np.mean(err)),
-                **{f"d{k}": _mean(ide, f"d{k}") for k in ("f1", "f2", "f3")},
-                **{f"d{k}_max": max(_vals(ide, f"d{k}"), default=float("nan"))
+        own = [r for r in ok if r["edit"] == OWN_CONTOUR and not r.get("clamped")]
+        for part, sel in (("identity", ide), ("own_contour", own)):
+            if not sel:
+                continue
+            err = [abs(r["f0_err"]) if np.isfinite(r["f0_err"]) else float("inf") for r in sel]
+            entry[part] = {
+                "n": len(sel), "err_median": float(np.median(err)), "err_mean": float(np.mean(err)),
+                **{f"d{k}": _mean(sel, f"d{k}") for k in ("f1", "f2", "f3")},
+                **{f"d{k}_max": max(_vals(sel, f"d{k}"), default=float("nan"))
                    for k in ("f1", "f2", "f3")},
-                "nisqa": _mean(ide, "nisqa"), "dnsmos": _mean(ide, "dnsmos_ovrl")}
+                "nisqa": _mean(sel, "nisqa"), "dnsmos": _mean(sel, "dnsmos_ovrl")}
         if wh:
             entry["whisper"] = {"n": len(wh), "nisqa": _mean(wh, "nisqa"),
                                 "dnsmos": _mean(wh, "dnsmos_ovrl"), "voiced": _mean(wh, "voiced"),
@@ -266,17 +276,20 @@ def markdown(stats: dict, labels: list[str]) -> str:
                      f"{e['octave']} in {e['n']} | {f(e['df1'], 1)} | {f(e['df2'], 1)} | "
                      f"{f(e['df3'], 1)} | {f(e['nisqa'])} | {f(e['dnsmos'])} | {f(e['rtf'], 3)} |"
                      + (f" ({fails} edits failed)" if fails else ""))
-    lines += ["", "identity (each method asked for the input's own median f0; inputs whose median "
-              "is inside the control's range):", "",
-              "| method | f0 error % median | ΔF1 % mean / max | ΔF2 % mean / max "
-              "| ΔF3 % mean / max | NISQA-TTS | DNSMOS ovrl | n |",
-              "|---|---|---|---|---|---|---|---|",
-              f"| input (unedited) | – | – | – | – | {f(inp['nisqa_identity_inputs'])} | "
-              f"{f(inp['dnsmos_identity_inputs'])} | – |"]
-    lines += _method_rows(stats, labels, "identity", lambda e: (
-        f"{f(e['err_median'], 3)} | "
-        + " | ".join(f"{f(e[f'd{k}'], 1)} / {f(e[f'd{k}_max'], 1)}" for k in ("f1", "f2", "f3"))
-        + f" | {f(e['nisqa'])} | {f(e['dnsmos'])} | {e['n']} |"))
+    for part, title in (("identity", "identity: each method asked for the input's own median f0 "
+                         "(a constant: on speech this also flattens the intonation)"),
+                        ("own_contour", "identity, own contour: f0_scale 1 (the input's own f0 "
+                         "contour); f0 error of the output's median against the input's")):
+        lines += ["", title + "; inputs whose median is inside the control's range:", "",
+                  "| method | f0 error % median | ΔF1 % mean / max | ΔF2 % mean / max "
+                  "| ΔF3 % mean / max | NISQA-TTS | DNSMOS ovrl | n |",
+                  "|---|---|---|---|---|---|---|---|",
+                  f"| input (unedited) | – | – | – | – | {f(inp['nisqa_identity_inputs'])} | "
+                  f"{f(inp['dnsmos_identity_inputs'])} | – |"]
+        lines += _method_rows(stats, labels, part, lambda e: (
+            f"{f(e['err_median'], 3)} | "
+            + " | ".join(f"{f(e[f'd{k}'], 1)} / {f(e[f'd{k}_max'], 1)}" for k in ("f1", "f2", "f3"))
+            + f" | {f(e['nisqa'])} | {f(e['dnsmos'])} | {e['n']} |"))
     lines += ["", "whisper:", "", "| method | NISQA-TTS | DNSMOS ovrl | voiced % mean / max | RTF |",
               "|---|---|---|---|---|",
               f"| input (unedited) | {f(inp['nisqa'])} | {f(inp['dnsmos'])} | "
