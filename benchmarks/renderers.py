@@ -79,9 +79,9 @@ def methods(model, control) -> dict[str, tuple[str, object]]:
 
 def world_f0_zero(x: np.ndarray) -> np.ndarray:
     """WORLD analysis resynthesised with every frame unvoiced (the issue's whisper reference)."""
-    from sfvae.baselines.world import analyse, synthesize
+    from sfvae.baselines.world import synthesize, world_analysis
 
-    f0, _, envelope, aperiodicity = analyse(np.asarray(x, dtype=np.float64))
+    f0, _, envelope, aperiodicity = world_analysis(np.asarray(x, dtype=np.float64))
     return synthesize(np.zeros_like(f0), envelope, aperiodicity, len(x))
 
 
@@ -123,7 +123,7 @@ def main() -> int:
 
     import torch
 
-    from sfvae.control.editor import resolve
+    from sfvae.control.editor import load_model_and_control
     from sfvae.evaluate.data import load_items
     from sfvae.evaluate.metrics import find_nisqa_weights, measure_factors
 
@@ -134,7 +134,7 @@ def main() -> int:
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     weights = find_nisqa_weights(args.nisqa_weights)
     score = Scorer(weights)
-    model, control = resolve(args.model, args.control)
+    model, control = load_model_and_control(args.model, args.control)
     lo, hi = control.range("f0")
     table = methods(model, control)
     items = load_items(args.data, args.items)
