@@ -221,26 +221,26 @@ def _model_payload() -> dict:
     return torch.load(default_model_path(), map_location="cpu", weights_only=True)
 
 
-def test_model_config_with_a_string_is_one_line(wav, tmp_path, capsys):
-    """Row 9: was TypeError in model/vae.py."""
-    payload = _model_payload()
+def _string_in_config(payload):
     payload["config"] = dict(payload["config"], latent_dim="abc")
-    model = tmp_path / "m.pt"
-    torch.save(payload, model)
-    rc, _, err = run(["edit", wav, "-o", tmp_path / "o.wav", "--f0", "140", "--model", model],
-                     capsys)
-    one_line_error(rc, err, str(model), "latent_dim", "'abc'")
 
 
-def test_weights_of_the_wrong_shape_are_one_line(wav, tmp_path, capsys):
-    """Row 10: exit 2, but a two-line message."""
-    payload = _model_payload()
+def _wrong_weight_shape(payload):
     payload["state_dict"] = dict(payload["state_dict"], **{"fc4.weight": torch.zeros(3, 3)})
+
+
+@pytest.mark.parametrize("spoil, words", [
+    (_string_in_config, ("latent_dim", "'abc'")),    # row 9: was TypeError in model/vae.py
+    (_wrong_weight_shape, ("fc4.weight", "(3, 3)")),  # row 10: exit 2, but a two-line message
+])
+def test_a_spoilt_model_file_is_one_line(wav, tmp_path, capsys, spoil, words):
+    payload = _model_payload()
+    spoil(payload)
     model = tmp_path / "m.pt"
     torch.save(payload, model)
     rc, _, err = run(["edit", wav, "-o", tmp_path / "o.wav", "--f0", "140", "--model", model],
                      capsys)
-    one_line_error(rc, err, str(model), "fc4.weight", "(3, 3)")
+    one_line_error(rc, err, str(model), *words)
 
 
 def test_text_file_as_control_is_one_clear_line(wav, tmp_path, capsys):
